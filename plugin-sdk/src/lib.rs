@@ -1,0 +1,167 @@
+//! # cove-sdk: write Cove chat-command plugins in Rust
+//!
+//! A Cove plugin is a WebAssembly component (`wasm32-wasip2`) that implements the
+//! `cove:plugin` WIT world (`wit/plugin.wit` in the Cove repository). This crate wraps the
+//! bindings that `wit-bindgen` generates for that world so that a plugin is a plain Rust type
+//! implementing [`Plugin`], registered with [`export_plugin!`].
+//!
+//! The host creates a **fresh instance for every command**, so statics and globals do not
+//! survive between calls: keep durable state in [`kv`].
+//!
+//! ## A complete plugin
+//!
+//! ```no_run
+//! use cove_sdk::prelude::*;
+//!
+//! /// Greets people and counts how often it did.
+//! struct Greeter;
+//!
+//! impl Plugin for Greeter {
+//!     fn manifest() -> Manifest {
+//!         Manifest::new("greeter", "0.1.0", "Say hello")
+//!             .command(
+//!                 Command::new("hello", "Greet someone")
+//!                     .arg(Arg::text("name").optional().describe("who to greet"))
+//!                     .example("!hello Ada"),
+//!             )
+//!     }
+//!
+//!     fn handle_command(inv: Invocation) -> Result<Reply, CommandError> {
+//!         let name = inv.arg(0).unwrap_or(&inv.user.name).to_string();
+//!         // Count greetings in the plugin's private key-value store.
+//!         let count = kv::get_string("greetings")
+//!             .and_then(|s| s.parse::<u64>().ok())
+//!             .unwrap_or(0)
+//!             + 1;
+//!         kv::set_string("greetings", &count.to_string())?; // a quota error becomes `failed`
+//!         host::log::info(&format!("greeted {name}"));
+//!         Ok(Reply::text(format!("Hello, {name}! (greeting #{count})")))
+//!     }
+//! }
+//!
+//! cove_sdk::export_plugin!(Greeter);
+//! # fn main() {}
+//! ```
+//!
+//! Build it as a `cdylib` for `wasm32-wasip2` (`cargo build --target wasm32-wasip2 --release`)
+//! and install the resulting `.wasm` with `cove plugin install`. `cove plugin new <name>`
+//! scaffolds such a crate. See the crate's README for details.
+//!
+//! ## What the host does before your code runs
+//!
+//! The host splits the text after the command with shell-like quoting into
+//! [`Invocation::args`] and checks them against the [`Arg`] specs of the command (required
+//! arguments present, `int` arguments parse, …); a mismatch is answered with the command's
+//! usage without calling the plugin. [`Invocation::raw`] always has the text exactly as typed.
+
+#![warn(missing_docs)]
+
+pub mod host;
+pub mod kv;
+mod types;
+
+/// The raw `wit-bindgen` output for the `cove:plugin` world.
+///
+/// Public only so that [`export_plugin!`] can reach it from the plugin's crate; not a stable
+/// API. Everything a plugin needs is re-exported at the crate root under friendlier names.
+#[doc(hidden)]
+#[allow(missing_docs, clippy::too_many_arguments)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "plugin",
+        path: "../wit",
+        // The export macro is expanded in the plugin's crate, which does not depend on
+        // wit-bindgen itself: it must be public and must name the bindings by absolute path.
+        pub_export_macro: true,
+        export_macro_name: "__export",
+        default_bindings_module: "cove_sdk::bindings",
+    });
+}
+
+pub use bindings::cove::plugin::types::{
+    ArgKind, ArgSpec as Arg, Channel, CommandError, CommandSpec as Command, Event, Invocation,
+    Manifest, Reply, User,
+};
+
+/// What a plugin implements: its static description and its command handler.
+///
+/// All functions are associated functions (no `self`) because the host makes a fresh instance
+/// for every call: there is no long-lived plugin object to hold state in.
+pub trait Plugin {
+    /// The plugin's name, version, description and commands.
+    ///
+    /// Called once, when the plugin is installed; the host validates it (names, duplicates,
+    /// sizes) and refuses the plugin if it is malformed. Keep it a constant description:
+    /// it is read at install time, not per command, so it should not depend on [`kv`] or
+    /// [`host::config`], and it runs under the same time limit as a command.
+    fn manifest() -> Manifest;
+
+    /// Runs one chat command: `inv.command` is one of the names from [`Plugin::manifest`].
+    ///
+    /// Return `Err(CommandError::usage(..))` for bad arguments (the host then shows the
+    /// command's usage), `failed` when the command ran and did not succeed, and `denied` when
+    /// the caller may not do this.
+    fn handle_command(inv: Invocation) -> Result<Reply, CommandError>;
+
+    /// Handles one webhook delivery or schedule tick.
+    ///
+    /// The default ignores the event, which suits the many plugins that only have commands:
+    /// the host only delivers events that an admin granted anyway.
+    fn handle_event(ev: Event) -> Result<(), CommandError> {
+        let _ = ev;
+        Ok(())
+    }
+}
+
+/// Exports a [`Plugin`] implementation as the component's `cove:plugin` world.
+///
+/// Use it exactly once, at the top level of a `cdylib` crate:
+///
+/// ```no_run
+/// # use cove_sdk::prelude::*;
+/// struct Ping;
+/// impl Plugin for Ping {
+///     fn manifest() -> Manifest {
+///         Manifest::new("ping", "0.1.0", "Answers ping").command(Command::new("ping", "Pong"))
+///     }
+///     fn handle_command(_inv: Invocation) -> Result<Reply, CommandError> {
+///         Ok(Reply::text("pong"))
+///     }
+/// }
+/// cove_sdk::export_plugin!(Ping);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        const _: () = {
+            // wit-bindgen's export macro wants a bare identifier that implements its `Guest`
+            // trait, so a private adapter type forwards to the user's `Plugin` impl (which
+            // may be a path or a generic type).
+            struct __CoveGuest;
+            impl $crate::bindings::Guest for __CoveGuest {
+                fn manifest() -> $crate::Manifest {
+                    <$plugin as $crate::Plugin>::manifest()
+                }
+                fn handle_command(
+                    inv: $crate::Invocation,
+                ) -> ::core::result::Result<$crate::Reply, $crate::CommandError> {
+                    <$plugin as $crate::Plugin>::handle_command(inv)
+                }
+                fn handle_event(
+                    ev: $crate::Event,
+                ) -> ::core::result::Result<(), $crate::CommandError> {
+                    <$plugin as $crate::Plugin>::handle_event(ev)
+                }
+            }
+    $crate::bindings::__export!(__CoveGuest with_types_in $crate::bindings);
+        };
+    };
+}
+
+/// Everything a typical plugin uses: `use cove_sdk::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Arg, Command, CommandError, Event, Invocation, Manifest, Plugin, Reply, host, kv,
+    };
+}

@@ -1,0 +1,85 @@
+//! HTTP chat: `POST /api/v1/messages` with `{"user", "channel", "text"}` returns the replies.
+//! Used by integration tests, load tests and anything that wants Cove without a chat service.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::{ChatChannel, ChatMessage, ChatReply, ChatUser};
+use crate::dispatch::Dispatcher;
+
+/// Largest request body accepted, in bytes: a chat line, not an upload.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The JSON body of `POST /api/v1/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    /// User id (also used as the display name).
+    pub user: String,
+    /// Channel id (also used as the channel name).
+    pub channel: String,
+    /// The message text, e.g. `!echo hi`.
+    pub text: String,
+    /// Thread id, if the message is in a thread.
+    #[serde(default)]
+    pub thread: Option<String>,
+}
+
+/// The JSON answer: zero replies when the text was not a command.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageResponse {
+    pub replies: Vec<ChatReply>,
+}
+
+/// The routes of the chat API, plus `/healthz`.
+pub fn routes(dispatcher: Arc<Dispatcher>) -> Router {
+    Router::new()
+        .route("/api/v1/messages", post(post_message))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
+        .with_state(dispatcher)
+}
+
+async fn post_message(State(dispatcher): State<Arc<Dispatcher>>, body: Bytes) -> Response {
+    let request: MessageRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(format!("invalid message: {e}")),
+    };
+    for (field, value) in [("user", &request.user), ("channel", &request.channel)] {
+        if value.trim().is_empty() {
+            return bad_request(format!("invalid message: `{field}` must not be empty"));
+        }
+    }
+    let message = ChatMessage {
+        user: ChatUser {
+            id: request.user.clone(),
+            name: request.user,
+            roles: vec![],
+        },
+        channel: ChatChannel {
+            id: request.channel.clone(),
+            name: request.channel,
+        },
+        text: request.text,
+        thread: request.thread,
+        platform: "http",
+        prefix_optional: false,
+    };
+    let replies = dispatcher.handle(&message).await.into_iter().collect();
+    axum::Json(MessageResponse { replies }).into_response()
+}
+
+fn bad_request(error: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(serde_json::json!({ "error": error })),
+    )
+        .into_response()
+}

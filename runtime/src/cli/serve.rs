@@ -1,0 +1,47 @@
+//! `cove serve`: the HTTP chat endpoint until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::chat::http;
+use crate::dispatch::Dispatcher;
+
+/// Serves until a shutdown signal; in-flight requests finish (or hit their deadline) first.
+pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
+    let addr = dispatcher.cove().config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port when --listen ends in :0.
+    println!("cove listening on http://{local}");
+    tracing::info!(%local, "listening");
+    axum::serve(listener, http::routes(dispatcher))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server failed")?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,276 @@
+//! Configuration: built-in defaults, then `cove.toml`, then `COVE_*` environment variables.
+//!
+//! | key (`cove.toml`)          | environment              | default          |
+//! |----------------------------|--------------------------|------------------|
+//! | `data_dir`                 | `COVE_DATA_DIR`          | `./cove-data`    |
+//! | `listen`                   | `COVE_LISTEN`            | `127.0.0.1:8080` |
+//! | `prefix`                   | `COVE_PREFIX`            | `!`              |
+//! | `limits.max_plugin_bytes`  | `COVE_MAX_PLUGIN_BYTES`  | 32 MiB           |
+//! | `limits.memory_bytes`      | `COVE_MEMORY_BYTES`      | 64 MiB           |
+//! | `limits.deadline_ms`       | `COVE_DEADLINE_MS`       | 10 000           |
+//! | `limits.manifest_deadline_ms` | `COVE_MANIFEST_DEADLINE_MS` | 5 000     |
+//! | `limits.reply_bytes`       | `COVE_REPLY_BYTES`       | 64 KiB           |
+//! | `limits.max_in_flight`     | `COVE_MAX_IN_FLIGHT`     | 8                |
+//! | `limits.kv_quota_bytes`    | `COVE_KV_QUOTA_BYTES`    | 1 MiB            |
+//!
+//! Per-plugin settings live under `[plugins.<name>]` in the file.
+//!
+//! The file is `--config PATH`, or `cove.toml` inside the data directory when it exists.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// The effective configuration of one Cove process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Directory holding the sled database.
+    pub data_dir: PathBuf,
+    /// Address of the HTTP server (`cove serve`).
+    pub listen: SocketAddr,
+    /// What a chat message starts with to be a command.
+    pub prefix: String,
+    /// Sandbox and storage limits.
+    pub limits: Limits,
+    /// Per-plugin settings answered by `host.config(key)`: `[plugins.<name>] key = "value"`.
+    pub plugins: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Resource limits applied to every plugin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest `.wasm` accepted by `plugin install`.
+    pub max_plugin_bytes: u64,
+    /// Linear memory one invocation may grow to.
+    pub memory_bytes: u64,
+    /// Wall-clock time one command or event may run.
+    pub deadline_ms: u64,
+    /// Wall-clock time `manifest()` may take at install.
+    pub manifest_deadline_ms: u64,
+    /// Longest reply text; longer replies are cut with a visible marker.
+    pub reply_bytes: u64,
+    /// Invocations of one plugin running at once; more wait their turn.
+    pub max_in_flight: u32,
+    /// Bytes (keys + values) one plugin may keep in its kv store.
+    pub kv_quota_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./cove-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            prefix: "!".to_string(),
+            limits: Limits::default(),
+            plugins: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_plugin_bytes: 32 << 20,
+            memory_bytes: 64 << 20,
+            deadline_ms: 10_000,
+            manifest_deadline_ms: 5_000,
+            reply_bytes: 64 << 10,
+            max_in_flight: 8,
+            kv_quota_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Where the configuration comes from, besides defaults and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// `--config PATH`; when absent, `<data dir>/cove.toml` is read if it exists.
+    pub file: Option<PathBuf>,
+    /// `--data-dir`, which wins over the file and `COVE_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--listen`, which wins over the file and `COVE_LISTEN`.
+    pub listen: Option<SocketAddr>,
+}
+
+impl Config {
+    /// Builds the effective configuration from `sources` and the process environment.
+    pub fn load(sources: &Sources) -> anyhow::Result<Config> {
+        Self::load_with_env(sources, |key| std::env::var(key).ok())
+    }
+
+    /// Like [`Config::load`], reading variables through `env` (tests pass a map).
+    pub fn load_with_env(
+        sources: &Sources,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let data_dir = sources
+            .data_dir
+            .clone()
+            .or_else(|| env("COVE_DATA_DIR").map(PathBuf::from));
+        let file = sources.file.clone().or_else(|| {
+            let dir = data_dir
+                .clone()
+                .unwrap_or_else(|| Config::default().data_dir);
+            let candidate = dir.join("cove.toml");
+            candidate.exists().then_some(candidate)
+        });
+        let mut config = match &file {
+            Some(path) => Self::from_file(path)?,
+            None => Config::default(),
+        };
+        config.apply_env(&env)?;
+        if let Some(dir) = data_dir {
+            config.data_dir = dir;
+        }
+        if let Some(listen) = sources.listen {
+            config.listen = listen;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = env("COVE_LISTEN") {
+            self.listen = v.parse().with_context(|| {
+                format!("COVE_LISTEN={v:?} is not an address like 127.0.0.1:8080")
+            })?;
+        }
+        if let Some(v) = env("COVE_PREFIX") {
+            self.prefix = v;
+        }
+        let limits = &mut self.limits;
+        let numeric: [(&str, &mut u64); 6] = [
+            ("COVE_MAX_PLUGIN_BYTES", &mut limits.max_plugin_bytes),
+            ("COVE_MEMORY_BYTES", &mut limits.memory_bytes),
+            ("COVE_DEADLINE_MS", &mut limits.deadline_ms),
+            (
+                "COVE_MANIFEST_DEADLINE_MS",
+                &mut limits.manifest_deadline_ms,
+            ),
+            ("COVE_REPLY_BYTES", &mut limits.reply_bytes),
+            ("COVE_KV_QUOTA_BYTES", &mut limits.kv_quota_bytes),
+        ];
+        for (key, slot) in numeric {
+            if let Some(v) = env(key) {
+                *slot = parse_number(key, &v)?;
+            }
+        }
+        if let Some(v) = env("COVE_MAX_IN_FLIGHT") {
+            limits.max_in_flight = u32::try_from(parse_number("COVE_MAX_IN_FLIGHT", &v)?)
+                .context("COVE_MAX_IN_FLIGHT is too large")?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let l = &self.limits;
+        if self.prefix.is_empty() || self.prefix.chars().any(char::is_whitespace) {
+            bail!(
+                "prefix must be non-empty and contain no spaces (got {:?})",
+                self.prefix
+            );
+        }
+        if l.memory_bytes < 1 << 20 || l.memory_bytes > 4 << 30 {
+            bail!("limits.memory_bytes must be between 1 MiB and 4 GiB");
+        }
+        if l.deadline_ms == 0 || l.manifest_deadline_ms == 0 {
+            bail!("deadlines must be at least 1 ms");
+        }
+        if l.max_in_flight == 0 {
+            bail!("limits.max_in_flight must be at least 1");
+        }
+        if l.reply_bytes < 64 {
+            bail!("limits.reply_bytes must be at least 64");
+        }
+        Ok(())
+    }
+}
+
+fn parse_number(key: &str, value: &str) -> anyhow::Result<u64> {
+    value
+        .trim()
+        .replace('_', "")
+        .parse()
+        .with_context(|| format!("{key}={value:?} is not a whole number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)], sources: Sources) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with_env(&sources, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_documented_table() {
+        let c = load(&[], Sources::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.limits.max_plugin_bytes, 32 << 20);
+        assert_eq!(c.limits.memory_bytes, 64 << 20);
+        assert_eq!(c.limits.deadline_ms, 10_000);
+        assert_eq!(c.limits.reply_bytes, 64 << 10);
+        assert_eq!(c.limits.max_in_flight, 8);
+        assert_eq!(c.limits.kv_quota_bytes, 1 << 20);
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cove.toml");
+        std::fs::write(&file, "prefix = \"?\"\n[limits]\ndeadline_ms = 500\n").unwrap();
+        let sources = Sources {
+            file: Some(file),
+            listen: Some("127.0.0.1:9999".parse().unwrap()),
+            ..Sources::default()
+        };
+        let c = load(
+            &[("COVE_DEADLINE_MS", "250"), ("COVE_LISTEN", "127.0.0.1:1")],
+            sources,
+        )
+        .unwrap();
+        assert_eq!(c.prefix, "?");
+        assert_eq!(c.limits.deadline_ms, 250);
+        assert_eq!(c.listen.port(), 9999);
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = load(&[("COVE_MEMORY_BYTES", "lots")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("COVE_MEMORY_BYTES"), "{err:#}");
+        let err = load(&[("COVE_MAX_IN_FLIGHT", "0")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("max_in_flight"), "{err:#}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cove.toml");
+        std::fs::write(&file, "prefx = \"?\"\n").unwrap();
+        let err = load(
+            &[],
+            Sources {
+                file: Some(file),
+                ..Sources::default()
+            },
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("prefx"), "{err:#}");
+    }
+}

@@ -1,0 +1,27 @@
+//! Cove: a ChatOps runtime that runs every plugin as a sandboxed WebAssembly component.
+//!
+//! A message flows `chat` → [`dispatch`] → [`sandbox`] (a fresh instance per command) →
+//! back to `chat`. Installed plugins live in the [`store`]; the [`registry`] holds the ones
+//! serving now. See `docs/architecture.md`.
+
+pub mod app;
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod dispatch;
+mod first_party;
+pub mod install;
+pub mod manifest;
+pub mod registry;
+pub mod sandbox;
+pub mod store;
+
+pub use app::Cove;
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,5 @@
+//! The `cove` command.
+
+fn main() -> std::process::ExitCode {
+    cove::cli::main()
+}

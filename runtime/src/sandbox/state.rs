@@ -1,0 +1,244 @@
+//! What one invocation's store holds, and the host side of the `host` and `kv` imports.
+//!
+//! Every host function bounds what it accepts from the guest and what it allocates for it:
+//! log lines are cut at [`MAX_LOG_LINE`] and counted against [`MAX_LOG_LINES`], kv keys and
+//! values are bounded by the key limit and the plugin's quota, key listings by [`MAX_LIST_KEYS`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use super::bindings::cove::plugin::{host, kv, types};
+use super::capture::CapturedOutput;
+use crate::store::{KvError, Store};
+
+/// Longest log line kept from a plugin, in bytes.
+pub const MAX_LOG_LINE: usize = 4 * 1024;
+/// Log lines one invocation may write; later ones are dropped (and counted).
+pub const MAX_LOG_LINES: u32 = 100;
+/// Most keys one `list-keys` call returns.
+pub const MAX_LIST_KEYS: usize = 1_000;
+/// Resource handles (streams, pollables) one invocation may hold at once.
+pub const MAX_TABLE_ENTRIES: usize = 1_000;
+/// Largest `wasi:random` request: keeps a guest from making the host allocate gigabytes.
+pub const MAX_RANDOM_BYTES: u64 = 64 * 1024;
+
+/// What the host knows about a plugin, shared by all its invocations.
+pub struct PluginContext {
+    /// The plugin's manifest name (its kv namespace and log tag).
+    pub name: Arc<str>,
+    /// Durable storage for the plugin's kv.
+    pub store: Store,
+    /// The plugin's kv quota in bytes.
+    pub kv_quota: u64,
+    /// Values answered by `host.config`.
+    pub config: BTreeMap<String, String>,
+}
+
+/// Caps linear memory and table growth; remembers whether the memory cap was hit so the
+/// resulting trap can be explained to the user.
+pub struct GrowthLimiter {
+    memory_bytes: usize,
+    /// Set when the guest asked for more memory than allowed.
+    pub memory_exceeded: bool,
+}
+
+/// Elements one table may hold; generous for real plugins, small next to host memory.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for GrowthLimiter {
+    fn memory_growing(
+        &mut self,
+        _: usize,
+        desired: usize,
+        _: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.memory_exceeded = true;
+            return Err(wasmtime::format_err!(
+                "memory limit of {} bytes reached",
+                self.memory_bytes
+            ));
+        }
+        Ok(true)
+    }
+    fn table_growing(
+        &mut self,
+        _: usize,
+        desired: usize,
+        _: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+    fn instances(&self) -> usize {
+        32
+    }
+    fn tables(&self) -> usize {
+        32
+    }
+    fn memories(&self) -> usize {
+        4
+    }
+}
+
+/// The data of one wasmtime store: one invocation of one plugin.
+pub struct InvocationState {
+    pub(crate) plugin: Arc<PluginContext>,
+    pub(crate) invocation_id: Arc<str>,
+    pub(crate) limiter: GrowthLimiter,
+    pub(crate) stdout: CapturedOutput,
+    pub(crate) stderr: CapturedOutput,
+    /// When the current call must end; `None` before a call is armed.
+    pub(crate) deadline: Option<std::time::Instant>,
+    /// The current call's deadline in ms, for the timeout message.
+    pub(crate) deadline_ms: u64,
+    log_lines: u32,
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl InvocationState {
+    /// A fresh state with no filesystem, environment, network or name lookup.
+    pub fn new(plugin: Arc<PluginContext>, invocation_id: Arc<str>, memory_bytes: usize) -> Self {
+        let stdout = CapturedOutput::new();
+        let stderr = CapturedOutput::new();
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .max_random_size(MAX_RANDOM_BYTES)
+            .build();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_TABLE_ENTRIES);
+        InvocationState {
+            plugin,
+            invocation_id,
+            limiter: GrowthLimiter {
+                memory_bytes,
+                memory_exceeded: false,
+            },
+            stdout,
+            stderr,
+            deadline: None,
+            deadline_ms: 0,
+            log_lines: 0,
+            wasi,
+            table,
+        }
+    }
+
+    /// Sends what the plugin printed to the log, tagged with plugin and invocation.
+    pub fn flush_output(&self) {
+        for (stream, out) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            if let Some(text) = out.take_text() {
+                tracing::info!(plugin = %self.plugin.name, invocation = %self.invocation_id, stream, "{text}");
+            }
+        }
+    }
+}
+
+impl WasiView for InvocationState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for InvocationState {}
+
+impl host::Host for InvocationState {
+    fn log(&mut self, level: host::Level, message: String) -> wasmtime::Result<()> {
+        self.log_lines += 1;
+        if self.log_lines > MAX_LOG_LINES {
+            if self.log_lines == MAX_LOG_LINES + 1 {
+                tracing::warn!(plugin = %self.plugin.name, invocation = %self.invocation_id,
+                    "plugin log limit of {MAX_LOG_LINES} lines reached; further lines dropped");
+            }
+            return Ok(());
+        }
+        let text = truncate_str(&message, MAX_LOG_LINE);
+        let (plugin, invocation) = (&*self.plugin.name, &*self.invocation_id);
+        match level {
+            host::Level::Debug => {
+                tracing::debug!(plugin = %plugin, invocation = %invocation, "{text}")
+            }
+            host::Level::Info => {
+                tracing::info!(plugin = %plugin, invocation = %invocation, "{text}")
+            }
+            host::Level::Warn => {
+                tracing::warn!(plugin = %plugin, invocation = %invocation, "{text}")
+            }
+            host::Level::Error => {
+                tracing::error!(plugin = %plugin, invocation = %invocation, "{text}")
+            }
+        }
+        Ok(())
+    }
+
+    fn config(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.plugin.config.get(&key).cloned())
+    }
+
+    fn now(&mut self) -> wasmtime::Result<u64> {
+        Ok(crate::now_ms())
+    }
+}
+
+impl kv::Host for InvocationState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        match self.plugin.store.kv_get(&self.plugin.name, &key) {
+            Ok(value) => Ok(value),
+            Err(KvError::InvalidKey(_)) => Ok(None),
+            Err(e) => Err(wasmtime::format_err!("kv store failed: {e}")),
+        }
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), kv::KvError>> {
+        let p = &self.plugin;
+        Ok(p.store
+            .kv_set(&p.name, &key, &value, p.kv_quota)
+            .map_err(to_wit_error))
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, kv::KvError>> {
+        Ok(self
+            .plugin
+            .store
+            .kv_delete(&self.plugin.name, &key)
+            .map_err(to_wit_error))
+    }
+
+    fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Vec<String>> {
+        self.plugin
+            .store
+            .kv_keys(&self.plugin.name, &prefix, MAX_LIST_KEYS)
+            .map_err(|e| wasmtime::format_err!("kv store failed: {e}"))
+    }
+}
+
+fn to_wit_error(e: KvError) -> kv::KvError {
+    match e {
+        KvError::QuotaExceeded { limit } => kv::KvError::QuotaExceeded(limit),
+        KvError::InvalidKey(why) => kv::KvError::InvalidKey(why),
+        KvError::Store(why) => kv::KvError::Store(why),
+    }
+}
+
+/// The longest prefix of `s` that fits in `max` bytes and ends on a char boundary.
+pub fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

@@ -1,0 +1,96 @@
+//! Durable state in one sled database: plugins and their versions, content-addressed wasm
+//! blobs, compiled-artifact cache, per-plugin kv, and small metadata.
+//!
+//! Every write that changes what users see is flushed before the caller reports success.
+
+mod kv;
+mod plugins;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+pub use kv::{KvError, MAX_KEY_BYTES};
+pub use plugins::{PluginRecord, VersionRecord};
+
+/// Handle to the database; cheap to clone (sled handles are reference counted).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    plugins: sled::Tree,
+    blobs: sled::Tree,
+    artifacts: sled::Tree,
+    kv: sled::Tree,
+    kv_usage: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> anyhow::Result<Store> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .open()
+            .map_err(|e| open_error(dir, e))?;
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .with_context(|| format!("cannot open the {name} table in {}", dir.display()))
+        };
+        Ok(Store {
+            plugins: tree("plugins")?,
+            blobs: tree("blobs")?,
+            artifacts: tree("artifacts")?,
+            kv: tree("kv")?,
+            kv_usage: tree("kv_usage")?,
+            meta: tree("meta")?,
+            db,
+        })
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> anyhow::Result<()> {
+        self.db.flush().context("cannot flush the store to disk")?;
+        Ok(())
+    }
+
+    /// A small flag or value kept under `key` (e.g. whether first-party plugins were seeded).
+    pub fn meta(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self.meta.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Sets a metadata value and flushes.
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
+        self.meta.insert(key, value)?;
+        self.flush()
+    }
+
+    /// The compiled artifact cached under `key`, if any.
+    pub fn artifact(&self, key: &str) -> anyhow::Result<Option<sled::IVec>> {
+        Ok(self.artifacts.get(key)?)
+    }
+
+    /// Caches a compiled artifact. Not flushed: a lost artifact is only recompiled.
+    pub fn put_artifact(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.artifacts.insert(key, bytes)?;
+        Ok(())
+    }
+}
+
+/// sled reports a second process as a generic I/O error; say what it means.
+fn open_error(dir: &Path, e: sled::Error) -> anyhow::Error {
+    let text = e.to_string();
+    if text.contains("lock")
+        || text.contains("WouldBlock")
+        || text.contains("temporarily unavailable")
+    {
+        anyhow::anyhow!(
+            "the data directory {} is in use by another cove process (only one may open it; \
+             stop `cove serve` or use another --data-dir)",
+            dir.display()
+        )
+    } else {
+        anyhow::anyhow!("cannot open the store in {}: {text}", dir.display())
+    }
+}

@@ -1,0 +1,145 @@
+//! Misbehaving plugins end only their own invocation, with a clear message, and the server
+//! keeps answering — also while the misbehaving invocation is still running.
+
+use std::thread;
+
+use cove_tests::{Env, Server, hostile};
+
+/// Starts `hostile_cmd` in the background, checks `!echo` answers meanwhile, then checks the
+/// hostile command's message and that `!echo` still answers afterwards.
+fn survives(server: &Server, hostile_cmd: &'static str, expected: &[&str]) {
+    let addr = server.addr;
+    let background = thread::spawn(move || {
+        let body =
+            serde_json::json!({"user": "u1", "channel": "c1", "text": hostile_cmd}).to_string();
+        cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
+    });
+    assert_eq!(server.reply("!echo while-it-runs"), "while-it-runs");
+    let (status, body) = background.join().expect("hostile request thread");
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let text = json["replies"][0]["text"].as_str().unwrap_or_default();
+    for fragment in expected {
+        assert!(
+            text.contains(fragment),
+            "{hostile_cmd}: {text:?} should contain {fragment:?}"
+        );
+    }
+    assert_eq!(server.reply("!echo after"), "after");
+}
+
+fn server_with(plugins: &[&str]) -> (Env, Server) {
+    let env = Env::new().var("COVE_DEADLINE_MS", "3000");
+    for p in plugins {
+        env.install(&hostile(p));
+    }
+    let server = env.serve();
+    (env, server)
+}
+
+#[test]
+fn infinite_loop_is_stopped_at_the_deadline() {
+    let (_env, server) = server_with(&["spin"]);
+    survives(
+        &server,
+        "!spin",
+        &["spin plugin took longer than 3 s and was stopped"],
+    );
+}
+
+#[test]
+fn memory_bomb_is_stopped_at_the_memory_limit() {
+    let (_env, server) = server_with(&["membomb"]);
+    survives(
+        &server,
+        "!membomb",
+        &["membomb plugin tried to use more than 64 MiB of memory"],
+    );
+}
+
+#[test]
+fn panic_and_trap_are_reported() {
+    let (_env, server) = server_with(&["crash"]);
+    survives(
+        &server,
+        "!crash",
+        &["crash plugin crashed: panicked: crash plugin panicked on purpose"],
+    );
+    survives(
+        &server,
+        "!trap",
+        &["crash plugin crashed: wasm trap", "unreachable"],
+    );
+}
+
+#[test]
+fn stack_overflow_is_reported() {
+    let (_env, server) = server_with(&["deeprec"]);
+    survives(
+        &server,
+        "!deeprec",
+        &["deeprec plugin overflowed its stack"],
+    );
+}
+
+#[test]
+fn oversized_reply_is_truncated_with_a_marker() {
+    let (_env, server) = server_with(&["bigreply"]);
+    survives(
+        &server,
+        "!bigreply",
+        &["[reply truncated: 65536 of 1048576 bytes shown]"],
+    );
+    let exact = server.reply("!bigreply-small 65536");
+    assert_eq!(exact.len(), 65536, "a reply at the cap is not cut");
+    assert!(!exact.contains("truncated"));
+}
+
+#[test]
+fn two_hostile_plugins_at_once_do_not_block_others() {
+    let (_env, server) = server_with(&["spin", "membomb"]);
+    let addr = server.addr;
+    let spins: Vec<_> = (0..3)
+        .map(|_| {
+            thread::spawn(move || {
+                let body =
+                    serde_json::json!({"user": "u", "channel": "c", "text": "!spin"}).to_string();
+                cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
+            })
+        })
+        .collect();
+    for i in 0..5 {
+        assert_eq!(
+            server.reply(&format!("!echo ping-{i}")),
+            format!("ping-{i}")
+        );
+        assert_eq!(server.reply("!sum 1 2 3"), "6");
+    }
+    for s in spins {
+        let (status, body) = s.join().unwrap();
+        assert_eq!(status, 200);
+        assert!(body.contains("took longer than"), "{body}");
+    }
+}
+
+#[test]
+fn plugin_output_goes_to_the_log_tagged_with_plugin_and_invocation() {
+    let env = Env::new();
+    env.install(&hostile("chatty"));
+    let done = env.run("!chatty");
+    assert!(done.ok, "{done:?}");
+    assert_eq!(done.stdout.trim(), "ok");
+    for marker in [
+        "chatty-stdout-marker",
+        "chatty-stderr-marker",
+        "chatty-log-marker",
+    ] {
+        let line = done
+            .stderr
+            .lines()
+            .find(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("{marker} not logged:\n{}", done.stderr));
+        assert!(line.contains("plugin=chatty"), "{line}");
+        assert!(line.contains("invocation="), "{line}");
+    }
+}
