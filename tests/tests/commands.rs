@@ -12,6 +12,7 @@ fn echo_and_sum_keep_the_benchmark_semantics() {
         ("!echo msg-0", "msg-0", true),
         ("echo   spaced   out  ", "spaced   out", true),
         ("!echo \"quoted\" 'kept'", "\"quoted\" 'kept'", true),
+        ("!echo don't \"panic", "don't \"panic", true),
         ("!sum 1 2 3 4 5", "15", true),
         ("!sum 4999 5000 5001 5002 5003", "25005", true),
         ("!sum -4 4", "0", true),
@@ -67,7 +68,7 @@ fn help_usage_and_suggestions() {
         "{}",
         missing.stdout
     );
-    let open_quote = env.run("!note add \"unterminated");
+    let open_quote = env.run("!unlock \"prod");
     assert!(
         open_quote.stdout.contains("A quote is not closed"),
         "{}",

@@ -143,3 +143,36 @@ fn plugin_output_goes_to_the_log_tagged_with_plugin_and_invocation() {
         assert!(line.contains("invocation="), "{line}");
     }
 }
+
+#[test]
+fn in_flight_limit_queues_invocations_of_one_plugin_only() {
+    let env = Env::new()
+        .var("COVE_DEADLINE_MS", "1000")
+        .var("COVE_MAX_IN_FLIGHT", "1");
+    env.install(&hostile("spin"));
+    let server = env.serve();
+    let addr = server.addr;
+    let start = std::time::Instant::now();
+    let spins: Vec<_> = (0..2)
+        .map(|_| {
+            thread::spawn(move || {
+                let body =
+                    serde_json::json!({"user": "u", "channel": "c", "text": "!spin"}).to_string();
+                cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
+            })
+        })
+        .collect();
+    // Other plugins are not held up by spin's full slot.
+    assert_eq!(server.reply("!echo not-queued"), "not-queued");
+    for s in spins {
+        let (_, body) = s.join().unwrap();
+        assert!(body.contains("took longer than 1 s"), "{body}");
+    }
+    // With one slot the second spin can only start once the first was stopped: a lower bound,
+    // which a slow machine cannot break.
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(2000),
+        "{:?}",
+        start.elapsed()
+    );
+}

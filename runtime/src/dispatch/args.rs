@@ -62,6 +62,13 @@ pub fn check(spec: &CommandSpec, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// True when the last argument takes all remaining words as text.
+pub fn ends_in_free_text(spec: &CommandSpec) -> bool {
+    spec.args
+        .last()
+        .is_some_and(|a| a.variadic && a.kind == ArgKind::Text)
+}
+
 /// `true/false`, `yes/no`, `on/off`, `1/0`.
 pub fn parse_flag(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {

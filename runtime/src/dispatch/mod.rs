@@ -143,8 +143,19 @@ impl Dispatcher {
             return unknown_command(&self.cove.registry.snapshot(), &line.command, prefix);
         };
         let usage_line = || args::usage(prefix, spec);
-        let Some(arguments) = line::split_args(line.raw) else {
-            return ChatReply::usage(format!("A quote is not closed.\nUsage: `{}`", usage_line()));
+        // An apostrophe in free text ("don't") is not a quote: commands ending in free text
+        // get whitespace-split words instead of an error.
+        let arguments = match line::split_args(line.raw) {
+            Some(arguments) => arguments,
+            None if args::ends_in_free_text(spec) => {
+                line.raw.split_whitespace().map(String::from).collect()
+            }
+            None => {
+                return ChatReply::usage(format!(
+                    "A quote is not closed.\nUsage: `{}`",
+                    usage_line()
+                ));
+            }
         };
         if let Err(problem) = args::check(spec, &arguments) {
             return ChatReply::usage(format!("{problem}.\nUsage: `{}`", usage_line()));
