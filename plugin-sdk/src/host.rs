@@ -1,6 +1,7 @@
 //! Services the host offers every plugin: logging, admin-set configuration and the clock.
 
 use crate::bindings::cove::plugin::host as raw;
+use alloc::string::String;
 
 /// Lines in the host's log, tagged with the plugin name and the invocation id.
 ///

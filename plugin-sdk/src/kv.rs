@@ -7,6 +7,9 @@
 
 use crate::CommandError;
 use crate::bindings::cove::plugin::kv as raw;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 /// Why the store refused a write.
@@ -38,7 +41,7 @@ impl fmt::Display for KvError {
     }
 }
 
-impl std::error::Error for KvError {}
+impl core::error::Error for KvError {}
 
 impl From<raw::KvError> for KvError {
     fn from(e: raw::KvError) -> Self {

@@ -5,6 +5,8 @@
 //! plugin author rarely wants to spell out.
 
 use crate::{Arg, ArgKind, Command, CommandError, Invocation, Manifest, Reply};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 impl Manifest {
     /// A manifest with no commands yet; add them with [`Manifest::command`].

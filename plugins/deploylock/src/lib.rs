@@ -4,6 +4,8 @@
 //! Stored in kv as `lock/<env>` = `holder-id \t holder-name \t since-ms \t reason`; tabs in
 //! names are replaced so the first three fields always split cleanly.
 
+#![no_std]
+
 use cove_sdk::prelude::*;
 
 const PREFIX: &str = "lock/";

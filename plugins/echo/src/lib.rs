@@ -1,6 +1,8 @@
 //! `echo` and `sum`: the smallest useful plugin, and the command pair of the cross-bot
 //! benchmark workload (so its replies are fixed byte for byte).
 
+#![no_std]
+
 use cove_sdk::prelude::*;
 
 /// The benchmark compares this exact text across bots; do not reword it.
@@ -9,6 +11,11 @@ const NOT_INTEGERS: &str = "error: sum expects integers";
 struct Echo;
 
 impl Plugin for Echo {
+    /// echo calls no host function, so without the panic message in the log the component
+    /// imports nothing, which makes every instance of this benchmark plugin about 1.5 µs
+    /// cheaper. It cannot panic short of running out of memory, which the host reports itself.
+    const LOG_PANICS: bool = false;
+
     fn manifest() -> Manifest {
         Manifest::new(
             "echo",

@@ -4,6 +4,8 @@
 //! One command with a subcommand word, because the host routes by command name and
 //! `!note add`, `!note show`, … read naturally in chat.
 
+#![no_std]
+
 use cove_sdk::kv::{self, KvError};
 use cove_sdk::prelude::*;
 
