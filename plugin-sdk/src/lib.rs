@@ -65,7 +65,7 @@
 //! cove-sdk = { path = "../plugin-sdk", default-features = false }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! #![no_std]
 //! use cove_sdk::prelude::*; // also brings String, Vec, Box, ToString, ToOwned, format!, vec!
 //! ```

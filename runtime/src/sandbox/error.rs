@@ -60,7 +60,7 @@ pub fn classify(error: &wasmtime::Error, cx: &TrapContext<'_>) -> SandboxError {
                 .stderr
                 .and_then(panic_message)
                 .unwrap_or_else(|| match other {
-                    Some(trap) => format!("wasm trap: {trap}"),
+                    Some(trap) => trap.to_string(),
                     None => format!("{error:#}"),
                 });
             SandboxError::Crashed { plugin, message }
@@ -120,10 +120,16 @@ mod tests {
             classify(&unreachable, &cx(Some(panic), false)).to_string(),
             "the p plugin crashed: panicked: boom on purpose"
         );
+        let bare = classify(&unreachable, &cx(None, false)).to_string();
         assert!(
-            classify(&unreachable, &cx(None, false))
-                .to_string()
-                .contains("wasm trap")
+            bare.contains("wasm trap") && !bare.contains("wasm trap: wasm trap"),
+            "{bare}"
+        );
+        // A no_std guest's panic arrives through host.log in the same form as stderr's.
+        let logged = "panicked at src/lib.rs:19:23:\nboom on purpose 42";
+        assert_eq!(
+            classify(&unreachable, &cx(Some(logged), false)).to_string(),
+            "the p plugin crashed: panicked: boom on purpose 42"
         );
     }
 }

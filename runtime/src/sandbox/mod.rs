@@ -248,8 +248,9 @@ impl Running {
         self.store.data_mut().deadline_ms = deadline_ms;
     }
 
-    fn finish<T>(&mut self, result: wasmtime::Result<T>) -> Result<T, SandboxError> {
-        let stderr = self.store.data().stderr.peek_text();
+    fn finish<T>(self, result: wasmtime::Result<T>) -> Result<T, SandboxError> {
+        let data = self.store.data();
+        let stderr = data.stderr.peek_text().or_else(|| data.panic_log.clone());
         let outcome = result.map_err(|e| {
             let state = self.store.data();
             let cx = TrapContext {
