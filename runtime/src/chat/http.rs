@@ -38,6 +38,22 @@ pub struct MessageResponse {
     pub replies: Vec<ChatReply>,
 }
 
+/// Serves `router` on `listener` with Nagle's algorithm off: replies are small and a chat
+/// client waits for each one, so batching writes would only add latency.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// The routes of the chat API, plus `/healthz`.
 pub fn routes(dispatcher: Arc<Dispatcher>) -> Router {
     Router::new()

@@ -169,8 +169,11 @@ async fn inprocess(dispatcher: &Dispatcher, args: &BenchArgs) -> anyhow::Result<
 async fn over_http(dispatcher: &Arc<Dispatcher>, args: &BenchArgs) -> anyhow::Result<Samples> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server =
-        tokio::spawn(axum::serve(listener, http::routes(dispatcher.clone())).into_future());
+    let server = tokio::spawn(http::serve(
+        listener,
+        http::routes(dispatcher.clone()),
+        std::future::pending(),
+    ));
     let (n, warmup) = (args.n, args.warmup);
     let client = std::thread::spawn(move || -> anyhow::Result<Samples> {
         let mut conn = HttpClient::connect(addr)?;

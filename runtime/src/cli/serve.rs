@@ -18,8 +18,7 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
     // Tests and scripts read this line to learn the port when --listen ends in :0.
     println!("cove listening on http://{local}");
     tracing::info!(%local, "listening");
-    axum::serve(listener, http::routes(dispatcher))
-        .with_graceful_shutdown(shutdown_signal())
+    http::serve(listener, http::routes(dispatcher), shutdown_signal())
         .await
         .context("the HTTP server failed")?;
     tracing::info!("stopped");
