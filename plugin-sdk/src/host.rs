@@ -1,4 +1,5 @@
-//! Services the host offers every plugin: logging, admin-set configuration and the clock.
+//! Services the host offers every plugin: logging, admin-set configuration, the clock and
+//! granted secrets.
 
 use crate::bindings::cove::plugin::host as raw;
 use alloc::string::String;
@@ -38,4 +39,25 @@ pub fn config(key: &str) -> Option<String> {
 /// Milliseconds since the Unix epoch, from the host's clock.
 pub fn now_ms() -> u64 {
     raw::now()
+}
+
+/// The value of the secret `name`, if an admin granted it to this plugin.
+///
+/// Request it in the manifest with [`Manifest::secret`](crate::Manifest::secret); an admin
+/// grants it with `cove grant <plugin> secret NAME`. The error is a sentence saying why not
+/// (not granted, not set, …); the host also tells the user, so a plugin can simply pass it
+/// on as [`CommandError::failed`](crate::CommandError::failed).
+///
+/// Do not put the value in a reply or a log line. For HTTP credentials prefer
+/// [`Manifest::inject`](crate::Manifest::inject): the host then adds the secret to requests
+/// itself and the plugin never sees it.
+///
+/// ```no_run
+/// # use cove_sdk::prelude::*;
+/// # fn f() -> Result<Reply, CommandError> {
+/// let token = host::secret("PAGER_TOKEN").map_err(CommandError::failed)?;
+/// # let _ = token; Ok(Reply::text("ok")) }
+/// ```
+pub fn secret(name: &str) -> Result<String, String> {
+    raw::secret(name)
 }

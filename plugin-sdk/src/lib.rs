@@ -82,6 +82,7 @@
 extern crate alloc;
 
 pub mod host;
+pub mod http;
 pub mod kv;
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 mod rt;
@@ -102,12 +103,17 @@ pub mod bindings {
         pub_export_macro: true,
         export_macro_name: "__export",
         default_bindings_module: "cove_sdk::bindings",
+        // The world imports `wasi:http/outgoing-handler`, which pulls in `wasi:http/types`,
+        // `wasi:io/*` and `wasi:clocks/monotonic-clock`: generate those too (they back
+        // `cove_sdk::http`). Unused functions are dropped by the linker, so a plugin that
+        // never calls `http` imports none of them.
+        generate_all,
     });
 }
 
 pub use bindings::cove::plugin::types::{
-    ArgKind, ArgSpec as Arg, Channel, CommandError, CommandSpec as Command, Event, Invocation,
-    Manifest, Reply, User,
+    ArgKind, ArgSpec as Arg, Channel, CommandError, CommandSpec as Command, Event,
+    InjectionRequest, Invocation, Manifest, Permissions, Reply, User,
 };
 
 /// What a plugin implements: its static description and its command handler.
@@ -248,7 +254,7 @@ pub mod __private {
 /// [`vec!`]: alloc::vec!
 pub mod prelude {
     pub use crate::{
-        Arg, Command, CommandError, Event, Invocation, Manifest, Plugin, Reply, host, kv,
+        Arg, Command, CommandError, Event, Invocation, Manifest, Plugin, Reply, host, http, kv,
     };
     pub use alloc::borrow::ToOwned;
     pub use alloc::boxed::Box;

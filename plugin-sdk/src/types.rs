@@ -4,12 +4,15 @@
 //! boundary without conversion; this module only adds constructors that fill in the fields a
 //! plugin author rarely wants to spell out.
 
-use crate::{Arg, ArgKind, Command, CommandError, Invocation, Manifest, Reply};
+use crate::{
+    Arg, ArgKind, Command, CommandError, InjectionRequest, Invocation, Manifest, Permissions, Reply,
+};
 use alloc::string::String;
 use alloc::vec::Vec;
 
 impl Manifest {
-    /// A manifest with no commands yet; add them with [`Manifest::command`].
+    /// A manifest with no commands and no permission requests yet; add them with
+    /// [`Manifest::command`], [`Manifest::host`], [`Manifest::secret`], ….
     ///
     /// `name` must be lowercase letters, digits and `-` and unique in the Cove installation;
     /// passing `env!("CARGO_PKG_VERSION")` as `version` keeps it in step with `Cargo.toml`.
@@ -23,12 +26,96 @@ impl Manifest {
             version: version.into(),
             description: description.into(),
             commands: Vec::new(),
+            permissions: Permissions {
+                hosts: Vec::new(),
+                secrets: Vec::new(),
+                injections: Vec::new(),
+                channels: Vec::new(),
+                webhooks: Vec::new(),
+                schedules: Vec::new(),
+            },
         }
     }
 
     /// Adds one command.
     pub fn command(mut self, command: Command) -> Self {
         self.commands.push(command);
+        self
+    }
+
+    // Permission requests. None of these grants anything: they list what the plugin asks
+    // for, `cove plugin info` shows them next to what an admin granted, and everything not
+    // granted is refused at run time (and the user told so).
+
+    /// Requests outbound HTTP(S) to hosts matching `pattern`, used by [`crate::http`].
+    ///
+    /// A pattern is a host name (`api.github.com`), optionally with a `*.` wildcard for
+    /// subdomains and a port (`*.example.com:8443`). Only a request: an admin grants it with
+    /// `cove grant <plugin> net <pattern>`.
+    pub fn host(mut self, pattern: impl Into<String>) -> Self {
+        self.permissions.hosts.push(pattern.into());
+        self
+    }
+
+    /// Requests read access to the secret `name` (e.g. `"API_TOKEN"`) through
+    /// [`crate::host::secret`].
+    ///
+    /// Only a request: an admin grants it with `cove grant <plugin> secret NAME`. Prefer
+    /// [`Manifest::inject`] when the secret is only an HTTP credential: the plugin then never
+    /// sees it.
+    pub fn secret(mut self, name: impl Into<String>) -> Self {
+        self.permissions.secrets.push(name.into());
+        self
+    }
+
+    /// Requests that the host add the secret `name` to every HTTP request the plugin makes to
+    /// hosts matching `host_pattern`, as `Authorization: Bearer <secret>`. The plugin never
+    /// sees the value and must not set `Authorization` itself.
+    ///
+    /// Only a request: an admin grants it with
+    /// `cove grant <plugin> secret NAME --inject <host>` (plus a `net` grant for the host).
+    pub fn inject(self, name: impl Into<String>, host_pattern: impl Into<String>) -> Self {
+        self.inject_header(name, host_pattern, "")
+    }
+
+    /// Like [`Manifest::inject`], with a header template other than
+    /// `Authorization: Bearer {}`: `"X-Api-Key: {}"`, `"Authorization: token {}"`, …; `{}`
+    /// stands for the secret's value. An empty template means the bearer default.
+    ///
+    /// Only a request: an admin grants it with
+    /// `cove grant <plugin> secret NAME --inject <host> --header 'X-Api-Key: {}'`.
+    pub fn inject_header(
+        mut self,
+        name: impl Into<String>,
+        host_pattern: impl Into<String>,
+        header_template: impl Into<String>,
+    ) -> Self {
+        self.permissions.injections.push(InjectionRequest {
+            secret: name.into(),
+            host: host_pattern.into(),
+            header: header_template.into(),
+        });
+        self
+    }
+
+    /// Requests permission to post to `channel` besides the channel a command came from.
+    /// Only a request: an admin decides.
+    pub fn post_to(mut self, channel: impl Into<String>) -> Self {
+        self.permissions.channels.push(channel.into());
+        self
+    }
+
+    /// Requests delivery of the webhook `name` to [`Plugin::handle_event`](crate::Plugin::handle_event).
+    /// Only a request: an admin decides.
+    pub fn webhook(mut self, name: impl Into<String>) -> Self {
+        self.permissions.webhooks.push(name.into());
+        self
+    }
+
+    /// Requests being called on the cron schedule `cron` (e.g. `"0 9 * * 1-5"`) through
+    /// [`Plugin::handle_event`](crate::Plugin::handle_event). Only a request: an admin decides.
+    pub fn schedule(mut self, cron: impl Into<String>) -> Self {
+        self.permissions.schedules.push(cron.into());
         self
     }
 }

@@ -1,14 +1,20 @@
-//! `Cove`: the store, the sandbox and the live plugin registry of one process.
+//! `Cove`: the store, the sandbox, the permission gate and the live plugin registry of one
+//! process.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::audit::AuditLog;
 use crate::config::Config;
-use crate::manifest::Manifest;
+use crate::egress::{EgressLimits, EgressShared, StaticResolver, SystemResolver};
+use crate::permissions::Permissions;
+use crate::policy::acl::Acl;
+use crate::policy::confirm::Confirmations;
 use crate::registry::{LoadedPlugin, Registry};
 use crate::sandbox::{InvocationState, PluginContext, PluginPre, Sandbox};
-use crate::store::{PluginRecord, Store};
+use crate::store::{MasterKey, PluginRecord, Store};
 
 /// Metadata key set once the first-party plugins have been installed into a new store.
 const SEEDED_KEY: &str = "first-party-seeded";
@@ -23,6 +29,16 @@ pub struct Cove {
     pub sandbox: Sandbox,
     /// Plugins serving commands now.
     pub registry: Registry,
+    /// Grants and secrets, checked at every use.
+    pub permissions: Arc<Permissions>,
+    /// The outbound HTTP path of plugins.
+    pub egress: Arc<EgressShared>,
+    /// The audit log.
+    pub audit: AuditLog,
+    /// Who may run what (stored rules plus the configured admins).
+    pub access: RwLock<Acl>,
+    /// Dangerous commands waiting for `!confirm`.
+    pub confirmations: Mutex<Confirmations>,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -42,11 +58,35 @@ impl Cove {
     pub async fn open(config: Config) -> anyhow::Result<(Arc<Cove>, LoadReport)> {
         let store = Store::open(&config.data_dir)?;
         let sandbox = Sandbox::new(&config.limits)?;
+        let key = MasterKey::load(
+            &config.data_dir,
+            std::env::var("COVE_MASTER_KEY").ok().as_deref(),
+        )?;
+        let permissions = Arc::new(Permissions::new(store.clone(), key));
+        let egress = Arc::new(EgressShared {
+            permissions: permissions.clone(),
+            resolver: Arc::new(StaticResolver::new(
+                config.egress.hosts.clone(),
+                SystemResolver,
+            )),
+            limits: EgressLimits {
+                max_requests: config.egress.max_requests,
+                connect: Duration::from_millis(config.egress.connect_timeout_ms),
+                first_byte: Duration::from_millis(config.egress.first_byte_timeout_ms),
+                max_body_bytes: config.egress.max_body_bytes,
+            },
+        });
+        let access = RwLock::new(effective_acl(&config, store.acl()?));
         let cove = Arc::new(Cove {
+            audit: AuditLog::new(store.clone())?,
             config,
             store,
             sandbox,
             registry: Registry::default(),
+            permissions,
+            egress,
+            access,
+            confirmations: Mutex::new(Confirmations::new()),
         });
         let report = cove.load_all()?;
         if cove.store.meta(SEEDED_KEY)?.is_none() {
@@ -71,7 +111,7 @@ impl Cove {
     async fn seed_first_party(&self) -> anyhow::Result<()> {
         if self.store.plugins()?.is_empty() {
             for (file, bytes) in crate::first_party::PLUGINS {
-                self.install(bytes)
+                self.install(bytes, &crate::install::Uploader::cli())
                     .await
                     .with_context(|| format!("cannot install the built-in plugin {file}"))?;
             }
@@ -100,33 +140,42 @@ impl Cove {
                     self.store.blob(&version.hash)
                 })?;
         let pre = self.sandbox.prepare(&component)?;
-        self.activate(&record.name, version.manifest.clone(), &version.hash, pre);
+        self.activate(record, pre);
         Ok(compiled)
     }
 
-    /// Puts a linked plugin version into service.
-    pub(crate) fn activate(
-        &self,
-        name: &str,
-        manifest: Manifest,
-        hash: &str,
-        pre: PluginPre<InvocationState>,
-    ) {
+    /// Puts the active version of `record`, linked as `pre`, into service.
+    pub(crate) fn activate(&self, record: &PluginRecord, pre: PluginPre<InvocationState>) {
+        let name = record.name.as_str();
+        let version = record.active_version();
         let context = Arc::new(PluginContext {
             name: name.into(),
             store: self.store.clone(),
             kv_quota: self.config.limits.kv_quota_bytes,
             config: self.config.plugins.get(name).cloned().unwrap_or_default(),
+            permissions: self.permissions.clone(),
+            egress: self.egress.clone(),
+            approved: record.active_is_approved(),
         });
         let in_flight = self
             .registry
             .gate_for(name, self.config.limits.max_in_flight);
         self.registry.insert(LoadedPlugin {
-            hash: hash.to_string(),
-            manifest,
+            hash: version.hash.clone(),
+            manifest: version.manifest.clone(),
             pre,
             context,
             in_flight,
         });
     }
+}
+
+/// The stored access list with the configured admins and default applied on top.
+pub fn effective_acl(config: &Config, stored: Option<Acl>) -> Acl {
+    let mut acl = stored.unwrap_or_else(|| Acl {
+        default: config.access.default,
+        ..Acl::default()
+    });
+    acl.admins.extend(config.access.admins.iter().cloned());
+    acl
 }

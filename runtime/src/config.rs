@@ -12,13 +12,23 @@
 //! | `limits.reply_bytes`       | `COVE_REPLY_BYTES`       | 64 KiB           |
 //! | `limits.max_in_flight`     | `COVE_MAX_IN_FLIGHT`     | 8                |
 //! | `limits.kv_quota_bytes`    | `COVE_KV_QUOTA_BYTES`    | 1 MiB            |
+//! | `access.admins`            | `COVE_ADMINS` (comma-separated) | none      |
+//! | `access.default`           | `COVE_ACL_DEFAULT`       | `allow`          |
+//! | `access.roles.<role>`      | –                        | none             |
+//! | `egress.max_requests`      | –                        | 20 per invocation |
+//! | `egress.connect_timeout_ms` / `first_byte_timeout_ms` | – | 5 000 / 10 000 |
+//! | `egress.max_body_bytes`    | –                        | 10 MiB           |
+//! | `egress.hosts.<name>`      | `COVE_EGRESS_HOSTS` (`name=ip,…`) | system DNS |
+//!
+//! The secrets master key is never part of the configuration (so `config show` cannot print
+//! it): it comes from `COVE_MASTER_KEY` or the data directory's `master.key`.
 //!
 //! Per-plugin settings live under `[plugins.<name>]` in the file.
 //!
 //! The file is `--config PATH`, or `cove.toml` inside the data directory when it exists.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -38,6 +48,50 @@ pub struct Config {
     pub limits: Limits,
     /// Per-plugin settings answered by `host.config(key)`: `[plugins.<name>] key = "value"`.
     pub plugins: BTreeMap<String, BTreeMap<String, String>>,
+    /// Admins, roles and the default for commands no rule covers.
+    pub access: Access,
+    /// Limits and name overrides for plugins' outbound HTTP.
+    pub egress: Egress,
+}
+
+/// Who administers Cove, and users' roles.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Access {
+    /// User ids or names that may run admin commands (more with `cove admin add`).
+    pub admins: Vec<String>,
+    /// Role name → user ids or names.
+    pub roles: BTreeMap<String, Vec<String>>,
+    /// Whether commands no rule covers are allowed.
+    pub default: crate::policy::acl::Effect,
+}
+
+/// Outbound HTTP of plugins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Egress {
+    /// Requests one invocation may make.
+    pub max_requests: u32,
+    /// Time to connect (TCP and TLS), bounded by the invocation's deadline.
+    pub connect_timeout_ms: u64,
+    /// Time to the response head, bounded by the invocation's deadline.
+    pub first_byte_timeout_ms: u64,
+    /// Largest response body a plugin receives.
+    pub max_body_bytes: u64,
+    /// Fixed answers for names, instead of the system resolver (tests, air-gapped sites).
+    pub hosts: BTreeMap<String, Vec<IpAddr>>,
+}
+
+impl Default for Egress {
+    fn default() -> Self {
+        Egress {
+            max_requests: 20,
+            connect_timeout_ms: 5_000,
+            first_byte_timeout_ms: 10_000,
+            max_body_bytes: 10 << 20,
+            hosts: BTreeMap::new(),
+        }
+    }
 }
 
 /// Resource limits applied to every plugin.
@@ -68,6 +122,8 @@ impl Default for Config {
             prefix: "!".to_string(),
             limits: Limits::default(),
             plugins: BTreeMap::new(),
+            access: Access::default(),
+            egress: Egress::default(),
         }
     }
 }
@@ -149,6 +205,22 @@ impl Config {
         if let Some(v) = env("COVE_PREFIX") {
             self.prefix = v;
         }
+        if let Some(v) = env("COVE_ADMINS") {
+            self.access.admins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = env("COVE_ACL_DEFAULT") {
+            self.access.default = v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("COVE_ACL_DEFAULT={v:?} must be allow or deny"))?;
+        }
+        if let Some(v) = env("COVE_EGRESS_HOSTS") {
+            self.egress.hosts = parse_hosts(&v)?;
+        }
         let limits = &mut self.limits;
         let numeric: [(&str, &mut u64); 6] = [
             ("COVE_MAX_PLUGIN_BYTES", &mut limits.max_plugin_bytes),
@@ -195,6 +267,25 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `name=ip,name=ip` (a name may repeat for several addresses).
+fn parse_hosts(text: &str) -> anyhow::Result<BTreeMap<String, Vec<IpAddr>>> {
+    let mut hosts: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, ip) = pair
+            .split_once('=')
+            .with_context(|| format!("COVE_EGRESS_HOSTS entry {pair:?} is not name=address"))?;
+        let ip: IpAddr = ip
+            .trim()
+            .parse()
+            .with_context(|| format!("COVE_EGRESS_HOSTS: {ip:?} is not an IP address"))?;
+        hosts
+            .entry(name.trim().to_ascii_lowercase())
+            .or_default()
+            .push(ip);
+    }
+    Ok(hosts)
 }
 
 fn parse_number(key: &str, value: &str) -> anyhow::Result<u64> {

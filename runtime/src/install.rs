@@ -17,7 +17,7 @@ use thiserror::Error;
 use crate::app::Cove;
 use crate::manifest::{self, ManifestError};
 use crate::sandbox::SandboxError;
-use crate::store::{PluginRecord, VersionRecord};
+use crate::store::{AuditEvent, PluginRecord, VersionRecord};
 
 /// Why an upload was refused. Messages are what the user sees.
 #[derive(Debug, Error)]
@@ -43,6 +43,26 @@ pub enum InstallError {
     BadManifest(#[from] ManifestError),
     #[error("{0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Who uploads a plugin: an admin's upload is approved at once, anyone else's runs without
+/// grants until an admin approves it.
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    /// User id (or `cli`).
+    pub id: String,
+    /// Whether the uploader is an admin.
+    pub admin: bool,
+}
+
+impl Uploader {
+    /// The command line, which acts as an admin.
+    pub fn cli() -> Uploader {
+        Uploader {
+            id: "cli".into(),
+            admin: true,
+        }
+    }
 }
 
 /// What an install did.
@@ -75,7 +95,11 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 impl Cove {
     /// Installs `bytes` as a new version of the plugin its manifest names.
-    pub async fn install(&self, bytes: &[u8]) -> Result<Installed, InstallError> {
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        uploader: &Uploader,
+    ) -> Result<Installed, InstallError> {
         let limit = self.config.limits.max_plugin_bytes;
         if bytes.len() as u64 > limit {
             return Err(InstallError::TooLarge {
@@ -105,11 +129,30 @@ impl Cove {
             size: bytes.len() as u64,
             installed_at_ms: crate::now_ms(),
             manifest,
+            uploaded_by: uploader.id.clone(),
         };
-        let record = self.store.add_version(bytes, version.clone())?;
+        let record = self
+            .store
+            .add_version(bytes, version.clone(), uploader.admin)?;
         self.sandbox
             .cache_component(&self.store, &hash, &component)?;
-        self.activate(&record.name, version.manifest.clone(), &hash, pre);
+        self.activate(&record, pre);
+        let approval = if record.active_is_approved() {
+            "approved"
+        } else {
+            "awaiting approval"
+        };
+        self.audit.record(AuditEvent {
+            actor: uploader.id.clone(),
+            action: "install".into(),
+            plugin: Some(record.name.clone()),
+            detail: format!(
+                "version {} sha256 {hash} ({approval})",
+                version.manifest.version
+            ),
+            outcome: "ok".into(),
+            ..AuditEvent::default()
+        })?;
         tracing::info!(plugin = %record.name, version = %version.manifest.version, %hash, "installed");
         Ok(Installed {
             record,
@@ -127,6 +170,9 @@ impl Cove {
             store: self.store.clone(),
             kv_quota: 0,
             config: Default::default(),
+            permissions: self.permissions.clone(),
+            egress: self.egress.clone(),
+            approved: false,
         });
         let running = self
             .sandbox
@@ -137,17 +183,54 @@ impl Cove {
     }
 
     /// Makes the version before the active one serve commands again.
-    pub async fn rollback(&self, name: &str) -> anyhow::Result<PluginRecord> {
+    pub async fn rollback(&self, actor: &str, name: &str) -> anyhow::Result<PluginRecord> {
         let record = self.store.rollback(name)?;
         self.load_plugin(&record)?;
+        self.audit_plugin(
+            actor,
+            "rollback",
+            name,
+            format!("to sha256 {}", record.active),
+        )?;
         Ok(record)
     }
 
     /// Removes a plugin and all its versions.
-    pub fn remove(&self, name: &str) -> anyhow::Result<PluginRecord> {
+    pub fn remove(&self, actor: &str, name: &str) -> anyhow::Result<PluginRecord> {
         let record = self.store.remove_plugin(name)?;
         self.registry.remove(name);
+        self.audit_plugin(
+            actor,
+            "remove",
+            name,
+            format!("{} version(s)", record.versions.len()),
+        )?;
         Ok(record)
+    }
+
+    /// Lets the active version use the plugin's grants (carries them forward to it).
+    pub fn approve(&self, actor: &str, name: &str) -> anyhow::Result<PluginRecord> {
+        let record = self.store.approve(name)?;
+        self.load_plugin(&record)?;
+        self.audit_plugin(actor, "approve", name, format!("sha256 {}", record.active))?;
+        Ok(record)
+    }
+
+    fn audit_plugin(
+        &self,
+        actor: &str,
+        action: &str,
+        plugin: &str,
+        detail: String,
+    ) -> anyhow::Result<()> {
+        self.audit.record(AuditEvent {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            plugin: Some(plugin.to_string()),
+            detail,
+            outcome: "ok".into(),
+            ..AuditEvent::default()
+        })
     }
 }
 

@@ -4,14 +4,19 @@
 //! back to `chat`. Installed plugins live in the [`store`]; the [`registry`] holds the ones
 //! serving now. See `docs/architecture.md`.
 
+pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
+pub mod egress;
 mod first_party;
 pub mod install;
 pub mod manifest;
+pub mod permissions;
+pub mod policy;
 pub mod registry;
 pub mod sandbox;
 pub mod store;

@@ -14,7 +14,10 @@
 
 use thiserror::Error;
 
-pub use crate::sandbox::bindings::cove::plugin::types::{ArgKind, ArgSpec, CommandSpec, Manifest};
+use crate::policy::Grant;
+pub use crate::sandbox::bindings::cove::plugin::types::{
+    ArgKind, ArgSpec, CommandSpec, InjectionRequest, Manifest, Permissions,
+};
 
 /// Command words the host keeps for itself: `!help`, `!cove …`, `!confirm`.
 pub const RESERVED_COMMANDS: &[&str] = &["help", "cove", "confirm"];
@@ -26,6 +29,8 @@ const MAX_LONG_TEXT: usize = 2_000;
 const MAX_SHORT_TEXT: usize = 300;
 const MAX_EXAMPLES: usize = 20;
 const MAX_ARGS: usize = 20;
+/// Permission requests one manifest may make.
+const MAX_REQUESTS: usize = 100;
 
 /// Why a manifest was refused; each message names the offending item.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -60,6 +65,10 @@ pub enum ManifestError {
     DuplicateCommand(String),
     #[error("command {command:?}: {problem}")]
     BadArgs { command: String, problem: String },
+    #[error("the plugin requests {0} permissions (at most {MAX_REQUESTS})")]
+    TooManyRequests(usize),
+    #[error("requested permission `{request}` is invalid: {problem}")]
+    BadRequest { request: String, problem: String },
 }
 
 /// Checks every rule in the module table; the first broken one is returned.
@@ -87,7 +96,7 @@ pub fn validate(m: &Manifest) -> Result<(), ManifestError> {
             return Err(ManifestError::DuplicateCommand(command.name.clone()));
         }
     }
-    Ok(())
+    requested_grants(m).map(|_| ())
 }
 
 fn validate_command(c: &CommandSpec) -> Result<(), ManifestError> {
@@ -186,6 +195,69 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// The grants a manifest asks for, in canonical form (`net api.github.com`, …), checked with
+/// the same grant language admins use; the first unreadable request is an error.
+pub fn requested_grants(m: &Manifest) -> Result<Vec<String>, ManifestError> {
+    let p = &m.permissions;
+    let mut requests: Vec<Vec<String>> = Vec::new();
+    requests.extend(p.hosts.iter().map(|h| vec!["net".into(), h.clone()]));
+    requests.extend(p.secrets.iter().map(|s| vec!["secret".into(), s.clone()]));
+    for i in &p.injections {
+        let mut words = vec![
+            "secret".into(),
+            i.secret.clone(),
+            "--inject".into(),
+            i.host.clone(),
+        ];
+        if !i.header.is_empty() {
+            words.extend(["--header".into(), i.header.clone()]);
+        }
+        requests.push(words);
+    }
+    requests.extend(p.channels.iter().map(|c| vec!["post".into(), c.clone()]));
+    requests.extend(p.webhooks.iter().map(|w| vec!["webhook".into(), w.clone()]));
+    requests.extend(
+        p.schedules
+            .iter()
+            .map(|s| vec!["schedule".into(), s.clone()]),
+    );
+    if requests.len() > MAX_REQUESTS {
+        return Err(ManifestError::TooManyRequests(requests.len()));
+    }
+    requests
+        .iter()
+        .map(|words| {
+            Grant::parse(words)
+                .map(|g| g.to_string())
+                .map_err(|e| ManifestError::BadRequest {
+                    request: shorten(&words.join(" ")),
+                    problem: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Requested and granted permissions side by side, for `cove plugin info` and `cove grants`.
+pub fn render_permissions(plugin: &str, requested: &[String], granted: &[String]) -> String {
+    let mut lines = vec![format!("{plugin}: permissions (requested → status)")];
+    if requested.is_empty() && granted.is_empty() {
+        lines.push("  (asks for nothing; has nothing)".into());
+    }
+    for request in requested {
+        if granted.contains(request) {
+            lines.push(format!("  {request:<50} granted"));
+        } else {
+            lines.push(format!(
+                "  {request:<50} pending: cove grant {plugin} {request}"
+            ));
+        }
+    }
+    for grant in granted.iter().filter(|g| !requested.contains(g)) {
+        lines.push(format!("  {grant:<50} granted (not requested)"));
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +289,48 @@ mod tests {
             version: "1.0.0".into(),
             description: "d".into(),
             commands,
+            permissions: no_permissions(),
         }
+    }
+
+    fn no_permissions() -> Permissions {
+        Permissions {
+            hosts: vec![],
+            secrets: vec![],
+            injections: vec![],
+            channels: vec![],
+            webhooks: vec![],
+            schedules: vec![],
+        }
+    }
+
+    #[test]
+    fn permission_requests_use_the_grant_language() {
+        let mut m = manifest(vec![command("a")]);
+        m.permissions.hosts = vec!["api.github.com".into()];
+        m.permissions.injections = vec![InjectionRequest {
+            secret: "GITHUB_TOKEN".into(),
+            host: "api.github.com".into(),
+            header: String::new(),
+        }];
+        let requested = requested_grants(&m).unwrap();
+        assert_eq!(requested[0], "net api.github.com");
+        assert!(
+            requested[1].starts_with("secret GITHUB_TOKEN --inject api.github.com"),
+            "{}",
+            requested[1]
+        );
+        let shown = render_permissions("demo", &requested, &["net api.github.com".to_string()]);
+        assert!(
+            shown.contains("granted")
+                && shown.contains("pending: cove grant demo secret GITHUB_TOKEN"),
+            "{shown}"
+        );
+        m.permissions.hosts = vec!["*".into()];
+        assert!(matches!(
+            validate(&m),
+            Err(ManifestError::BadRequest { .. })
+        ));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! The tests live in `tests/tests/`. `cargo test --workspace` builds the `cove` binary, the
 //! first-party plugins and the hostile plugins in `tests/hostile/` before any test runs.
 
+pub mod fake_http;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -100,6 +102,29 @@ impl Env {
             .output()
             .expect("run cove");
         Done::from(output)
+    }
+
+    /// Runs `cove <args>` with `input` on stdin.
+    pub fn cove_with_stdin(&self, args: &[&str], input: &str) -> Done {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run cove");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        Done::from(child.wait_with_output().expect("wait for cove"))
+    }
+
+    /// `cove run <line>` as `user`.
+    pub fn run_as(&self, user: &str, line: &str) -> Done {
+        self.cove(&["run", line, "--user", user])
     }
 
     /// `cove run <line>`.

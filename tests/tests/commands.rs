@@ -27,7 +27,7 @@ fn echo_and_sum_keep_the_benchmark_semantics() {
 
 #[test]
 fn help_usage_and_suggestions() {
-    let env = Env::new();
+    let env = Env::new().var("COVE_ADMINS", "root");
     let help = env.run("!help");
     assert!(help.ok);
     for fragment in [
@@ -74,7 +74,7 @@ fn help_usage_and_suggestions() {
         "{}",
         open_quote.stdout
     );
-    let cove = env.run("!cove plugins");
+    let cove = env.run_as("root", "!cove plugins");
     assert!(
         cove.ok && cove.stdout.contains("echo") && cove.stdout.contains("notes"),
         "{cove:?}"
@@ -152,7 +152,7 @@ fn restart_keeps_data_and_compiles_nothing() {
     let first = env.run("!note add oncall alice");
     assert!(first.ok, "{first:?}");
     assert!(
-        first.stderr.contains("loaded 3 plugins"),
+        first.stderr.contains("loaded 5 plugins"),
         "{}",
         first.stderr
     );
@@ -161,7 +161,7 @@ fn restart_keeps_data_and_compiles_nothing() {
     assert!(
         second
             .stderr
-            .contains("loaded 3 plugins (0 compiled, 3 from cache)"),
+            .contains("loaded 5 plugins (0 compiled, 5 from cache)"),
         "{}",
         second.stderr
     );

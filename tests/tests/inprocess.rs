@@ -21,8 +21,10 @@ async fn open(dir: &std::path::Path) -> Arc<Dispatcher> {
 async fn say(d: &Dispatcher, line: &str) -> String {
     d.handle(&console::message(line, "u", "c"))
         .await
+        .first()
         .expect("a reply")
         .text
+        .clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,9 +33,12 @@ async fn a_new_version_serves_the_next_invocation_without_restart() {
     let d = open(dir.path()).await;
     assert_eq!(say(&d, "!echo one").await, "one");
     let bytes = std::fs::read(hostile("echo2")).unwrap();
-    d.cove().install(&bytes).await.expect("install echo2");
+    d.cove()
+        .install(&bytes, &cove::install::Uploader::cli())
+        .await
+        .expect("install echo2");
     assert_eq!(say(&d, "!echo two").await, "echo2: two");
-    d.cove().rollback("echo").await.expect("rollback");
+    d.cove().rollback("cli", "echo").await.expect("rollback");
     assert_eq!(say(&d, "!echo three").await, "three");
 }
 
@@ -42,7 +47,10 @@ async fn the_same_command_in_two_plugins_needs_a_qualifier() {
     let dir = tempfile::tempdir().unwrap();
     let d = open(dir.path()).await;
     let bytes = std::fs::read(hostile("dupecho")).unwrap();
-    d.cove().install(&bytes).await.expect("install dupecho");
+    d.cove()
+        .install(&bytes, &cove::install::Uploader::cli())
+        .await
+        .expect("install dupecho");
     let ambiguous = say(&d, "!echo hi").await;
     assert!(
         ambiguous.contains("offered by several plugins"),

@@ -53,10 +53,10 @@ pub async fn repl(dispatcher: &Dispatcher, user: &str, channel: &str) -> anyhow:
         if matches!(line.trim(), "/quit" | "/exit") {
             break;
         }
-        if let Some(reply) = dispatcher.handle(&message(&line, user, channel)).await {
+        for reply in dispatcher.handle(&message(&line, user, channel)).await {
             stdout.write_all(render(&reply).as_bytes()).await?;
-            stdout.flush().await?;
         }
+        stdout.flush().await?;
     }
     Ok(())
 }

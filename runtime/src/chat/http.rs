@@ -88,7 +88,7 @@ async fn post_message(State(dispatcher): State<Arc<Dispatcher>>, body: Bytes) ->
         platform: "http",
         prefix_optional: false,
     };
-    let replies = dispatcher.handle(&message).await.into_iter().collect();
+    let replies = dispatcher.handle(&message).await;
     axum::Json(MessageResponse { replies }).into_response()
 }
 

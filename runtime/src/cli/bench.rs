@@ -146,7 +146,7 @@ async fn floor(cove: &Arc<Cove>, args: &BenchArgs) -> anyhow::Result<Samples> {
             .sandbox
             .instantiate(&plugin.pre, &plugin.context, "bench".into())
             .await?;
-        match running.handle_command(&invocation).await? {
+        match running.handle_command(&invocation).await.0? {
             Ok(reply) if reply.text == "msg" => Ok(()),
             other => bail!("unexpected echo result {other:?}"),
         }
@@ -158,7 +158,7 @@ async fn inprocess(dispatcher: &Dispatcher, args: &BenchArgs) -> anyhow::Result<
     timed(args, |i| async move {
         let (command, expected) = workload(i);
         let message = console::message(&format!("!{command}"), "bench", "bench");
-        match dispatcher.handle(&message).await {
+        match dispatcher.handle(&message).await.first() {
             Some(reply) if reply.text == expected => Ok(()),
             other => bail!("command {command:?}: expected {expected:?}, got {other:?}"),
         }

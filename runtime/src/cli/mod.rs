@@ -1,6 +1,7 @@
 //! The `cove` command line. Every error ends the command with one clear sentence on stderr
 //! and a non-zero exit status.
 
+mod admin;
 mod bench;
 mod plugin;
 mod scaffold;
@@ -64,6 +65,26 @@ enum Command {
     /// Install, inspect, roll back and remove plugins; scaffold a new one.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Grant a plugin a permission: `cove grant http-check net status.example.com`.
+    Grant(admin::GrantArgs),
+    /// Withdraw a permission (same forms as grant); effective on the plugin's next call.
+    Revoke(admin::GrantArgs),
+    /// Show requested and granted permissions side by side.
+    Grants {
+        /// Only this plugin.
+        plugin: Option<String>,
+    },
+    /// Set, list and remove secrets (values are encrypted at rest and never shown).
+    #[command(subcommand)]
+    Secret(admin::SecretCommand),
+    /// Read the audit log, or `cove audit verify` its hash chain.
+    Audit(admin::AuditArgs),
+    /// Manage Cove admins.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Who may run which plugin or command.
+    #[command(subcommand)]
+    Acl(admin::AclCommand),
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -149,20 +170,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             channel,
         } => {
             let dispatcher = open(config).await?;
-            let Some(reply) = dispatcher
+            let replies = dispatcher
                 .handle(&console::message(&line, &user, &channel))
-                .await
-            else {
-                return Ok(ExitCode::SUCCESS);
-            };
-            print!("{}", console::render(&reply));
-            Ok(if reply.kind == ReplyKind::Ok {
+                .await;
+            for reply in &replies {
+                print!("{}", console::render(reply));
+            }
+            let all_ok = replies.iter().all(|r| r.kind == ReplyKind::Ok);
+            Ok(if all_ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
         }
         Command::Plugin(command) => plugin::run(command, open(config).await?.cove()).await,
+        Command::Grant(args) => admin::grant(open(config).await?.cove(), args),
+        Command::Revoke(args) => admin::revoke(open(config).await?.cove(), args),
+        Command::Grants { plugin } => {
+            println!(
+                "{}",
+                open(config)
+                    .await?
+                    .cove()
+                    .describe_grants(plugin.as_deref())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secret(command) => admin::secret(open(config).await?.cove(), command),
+        Command::Audit(args) => admin::audit(open(config).await?.cove(), args),
+        Command::Admin(command) => admin::admin(open(config).await?.cove(), command),
+        Command::Acl(command) => admin::acl(open(config).await?.cove(), command),
         Command::Bench(args) => bench::run(args, config).await,
     }
 }

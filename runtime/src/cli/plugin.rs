@@ -1,4 +1,4 @@
-//! `cove plugin install|list|info|rollback|remove` (and `new`, in `scaffold`).
+//! `cove plugin install|list|info|approve|rollback|remove` (and `new`, in `scaffold`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +16,15 @@ pub enum PluginCommand {
     Install {
         /// The component file.
         file: PathBuf,
+        /// Record the upload as this user's: a non-admin's version runs without grants until
+        /// an admin approves it.
+        #[arg(long = "as", value_name = "USER")]
+        uploader: Option<String>,
+    },
+    /// Let the active version use the plugin's grants (after a non-admin's upload).
+    Approve {
+        /// Plugin name.
+        name: String,
     },
     /// List installed plugins.
     List,
@@ -41,10 +50,26 @@ pub enum PluginCommand {
 /// Runs one of the store-backed plugin commands.
 pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode> {
     match command {
-        PluginCommand::Install { file } => {
+        PluginCommand::Install { file, uploader } => {
             let bytes = read_limited(&file, cove.config.limits.max_plugin_bytes)?;
+            let uploader = match uploader {
+                Some(id) => {
+                    let subject = crate::policy::acl::Subject {
+                        user_id: id.clone(),
+                        user_name: id.clone(),
+                        ..Default::default()
+                    };
+                    let admin = cove
+                        .access
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .is_admin(&subject);
+                    crate::install::Uploader { id, admin }
+                }
+                None => crate::install::Uploader::cli(),
+            };
             let installed = cove
-                .install(&bytes)
+                .install(&bytes, &uploader)
                 .await
                 .with_context(|| format!("cannot install {}", file.display()))?;
             let v = &installed.version;
@@ -67,6 +92,13 @@ pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode
                 .map(|c| format!("!{}", c.name))
                 .collect();
             println!("Commands: {}", commands.join(", "));
+            if !installed.record.active_is_approved() {
+                println!(
+                    "Uploaded by {}, not an admin: it runs without grants until `cove plugin approve {}`.",
+                    uploader.id, v.manifest.name
+                );
+            }
+            println!("{}", cove.describe_grants(Some(&v.manifest.name))?);
         }
         PluginCommand::List => {
             let plugins = cove.store.plugins()?;
@@ -99,9 +131,17 @@ pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode
                 .plugin(&name)?
                 .with_context(|| format!("no plugin named {name:?} is installed"))?;
             print_info(&record, &cove.config.prefix);
+            println!("\n{}", cove.describe_grants(Some(&name))?);
+        }
+        PluginCommand::Approve { name } => {
+            let record = cove.approve(super::admin::CLI_ACTOR, &name)?;
+            println!(
+                "Approved {name} (sha256 {}): its grants apply to this version.",
+                short(&record.active)
+            );
         }
         PluginCommand::Rollback { name } => {
-            let record = cove.rollback(&name).await?;
+            let record = cove.rollback(super::admin::CLI_ACTOR, &name).await?;
             let v = record.active_version();
             println!(
                 "Rolled {name} back to {} (sha256 {}).",
@@ -110,7 +150,7 @@ pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode
             );
         }
         PluginCommand::Remove { name } => {
-            let record = cove.remove(&name)?;
+            let record = cove.remove(super::admin::CLI_ACTOR, &name)?;
             println!("Removed {name} ({} version(s)).", record.versions.len());
         }
         PluginCommand::New(_) => unreachable!("handled without opening the store"),
@@ -144,8 +184,18 @@ fn print_info(record: &PluginRecord, prefix: &str) {
     println!("\nVersions (oldest first):");
     for v in &record.versions {
         let marker = if v.hash == record.active { "*" } else { " " };
+        let approved = if record.approved.contains(&v.hash) {
+            "approved"
+        } else {
+            "not approved"
+        };
+        let by = if v.uploaded_by.is_empty() {
+            "cli"
+        } else {
+            v.uploaded_by.as_str()
+        };
         println!(
-            "{marker} {:<10} sha256:{}  {} bytes",
+            "{marker} {:<10} sha256:{}  {} bytes  by {by}, {approved}",
             v.manifest.version, v.hash, v.size
         );
     }

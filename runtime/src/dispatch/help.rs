@@ -3,8 +3,8 @@
 use super::args::usage;
 use crate::registry::{Catalog, LoadedPlugin};
 
-/// The list of every command with its summary.
-pub fn overview(catalog: &Catalog, prefix: &str) -> String {
+/// The list of every command the caller may run, with its summary.
+pub fn overview(catalog: &Catalog, prefix: &str, may_run: &dyn Fn(&str, &str) -> bool) -> String {
     let mut lines = Vec::new();
     for (command, owners) in catalog.command_names() {
         for owner in owners {
@@ -14,6 +14,9 @@ pub fn overview(catalog: &Catalog, prefix: &str) -> String {
             let Some(spec) = plugin.command(command) else {
                 continue;
             };
+            if !may_run(owner, command) {
+                continue;
+            }
             let name = if owners.len() > 1 {
                 format!("{owner}:{command}")
             } else {

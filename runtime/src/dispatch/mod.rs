@@ -1,17 +1,26 @@
-//! From a chat message to a reply: parse the line, find the command, check its arguments,
-//! run it in a fresh sandbox instance, and turn the outcome into text.
+//! From a chat message to replies: parse the line, find the command, check who may run it,
+//! check its arguments, ask for confirmation when it is dangerous, run it in a fresh sandbox
+//! instance, and turn the outcome — and anything the permission gate refused — into text.
+//! Every invocation and every denial goes to the audit log.
 
+mod admin;
 mod args;
 mod help;
 mod line;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use crate::app::Cove;
 use crate::chat::{ChatMessage, ChatReply};
+use crate::permissions::{Denial, redact};
+use crate::policy::acl::Subject;
 use crate::registry::{Catalog, LoadedPlugin};
-use crate::sandbox::{self, CommandError, Invocation};
+use crate::sandbox::bindings::cove::plugin::types::{Channel, User};
+use crate::sandbox::{self, CallReport, CommandError, Invocation, SandboxError};
+use crate::store::AuditEvent;
 
 pub use args::usage;
 pub use line::{CommandLine, parse};
@@ -21,6 +30,9 @@ pub struct Dispatcher {
     cove: Arc<Cove>,
     next_id: AtomicU64,
     id_prefix: String,
+    /// The message behind each pending confirmation code: a confirmed command runs with the
+    /// channel and thread it was typed in, not those of the `!confirm`.
+    awaiting: Mutex<HashMap<String, ChatMessage>>,
 }
 
 /// Where a command line leads.
@@ -37,6 +49,7 @@ impl Dispatcher {
             cove,
             next_id: AtomicU64::new(1),
             id_prefix,
+            awaiting: Mutex::new(HashMap::new()),
         }
     }
 
@@ -45,32 +58,51 @@ impl Dispatcher {
         &self.cove
     }
 
-    /// Handles one message; `None` when it does not address Cove.
-    pub async fn handle(&self, msg: &ChatMessage) -> Option<ChatReply> {
+    /// Handles one message; no replies when it does not address Cove.
+    pub async fn handle(&self, msg: &ChatMessage) -> Vec<ChatReply> {
         let prefix = &self.cove.config.prefix;
-        let line = line::parse(&msg.text, prefix, msg.prefix_optional)?;
+        let Some(line) = line::parse(&msg.text, prefix, msg.prefix_optional) else {
+            return Vec::new();
+        };
+        let subject = self.subject(msg);
+        if line.plugin.is_none() && line.command == "confirm" {
+            return self.confirm(&subject, line.raw).await;
+        }
         let catalog = self.cove.registry.snapshot();
-        let plugin = match self.route(&catalog, &line) {
+        let plugin = match self.route(&catalog, &line, &subject) {
             Route::Run(plugin) => plugin,
-            Route::Reply(reply) => return Some(reply),
+            Route::Reply(reply) => return vec![reply],
         };
         drop(catalog);
-        Some(self.run(&plugin, &line, msg).await)
+        self.run(&plugin, &line, msg, &subject, false).await
     }
 
-    fn route(&self, catalog: &Catalog, line: &CommandLine<'_>) -> Route {
+    /// The caller as the access rules see them: roles from the adapter and the config.
+    fn subject(&self, msg: &ChatMessage) -> Subject {
+        let mut roles = msg.user.roles.clone();
+        roles.extend(crate::policy::acl::roles_for(
+            &self.cove.config.access.roles,
+            &msg.user.id,
+            &msg.user.name,
+        ));
+        Subject {
+            user_id: msg.user.id.clone(),
+            user_name: msg.user.name.clone(),
+            roles,
+            channel_id: msg.channel.id.clone(),
+            channel_name: msg.channel.name.clone(),
+        }
+    }
+
+    fn route(&self, catalog: &Catalog, line: &CommandLine<'_>, subject: &Subject) -> Route {
         let prefix = &self.cove.config.prefix;
-        if line.plugin.is_none() {
-            match line.command.as_str() {
-                "help" => return Route::Reply(self.help(catalog, line.raw)),
-                "cove" => return Route::Reply(builtin_cove(catalog, line.raw)),
-                "confirm" => {
-                    return Route::Reply(ChatReply::error(
-                        "There is nothing waiting for confirmation.",
-                    ));
-                }
-                _ => {}
-            }
+        // `cove` is reserved as a command and as a plugin name: `!cove grant`, `!COVE grant`
+        // and `!cove:grant` all reach the admin commands, and only them.
+        if line.command == "cove" || line.plugin.as_deref() == Some("cove") {
+            return Route::Reply(self.admin_command(catalog, line, subject));
+        }
+        if line.plugin.is_none() && line.command == "help" {
+            return Route::Reply(self.help(catalog, line.raw, subject));
         }
         match &line.plugin {
             Some(owner) => match catalog.plugin(owner) {
@@ -106,11 +138,13 @@ impl Dispatcher {
         }
     }
 
-    fn help(&self, catalog: &Catalog, raw: &str) -> ChatReply {
+    fn help(&self, catalog: &Catalog, raw: &str, subject: &Subject) -> ChatReply {
         let prefix = &self.cove.config.prefix;
+        let acl = self.cove.access.read().unwrap_or_else(|e| e.into_inner());
+        let may_run = |plugin: &str, command: &str| acl.check(subject, plugin, command).allowed;
         let topic = raw.split_whitespace().next().unwrap_or("");
         if topic.is_empty() {
-            return ChatReply::ok(help::overview(catalog, prefix));
+            return ChatReply::ok(help::overview(catalog, prefix, &may_run));
         }
         let topic = topic.trim_start_matches(prefix.as_str()).to_lowercase();
         let (owner, command) = match topic.split_once(':') {
@@ -123,6 +157,7 @@ impl Dispatcher {
         };
         let texts: Vec<String> = owners
             .iter()
+            .filter(|p| may_run(p, command))
             .filter_map(|p| catalog.plugin(p))
             .filter_map(|p| help::command_help(p, command, prefix))
             .collect();
@@ -137,11 +172,33 @@ impl Dispatcher {
         plugin: &LoadedPlugin,
         line: &CommandLine<'_>,
         msg: &ChatMessage,
-    ) -> ChatReply {
+        subject: &Subject,
+        confirmed: bool,
+    ) -> Vec<ChatReply> {
         let prefix = &self.cove.config.prefix;
         let Some(spec) = plugin.command(&line.command) else {
-            return unknown_command(&self.cove.registry.snapshot(), &line.command, prefix);
+            return vec![unknown_command(
+                &self.cove.registry.snapshot(),
+                &line.command,
+                prefix,
+            )];
         };
+        let decision = self
+            .cove
+            .access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .check(subject, plugin.name(), &line.command);
+        if !decision.allowed {
+            self.audit_soon(
+                subject,
+                "deny",
+                Some(plugin.name()),
+                format!("run {}: {}", line.command, decision.reason),
+                None,
+            );
+            return vec![ChatReply::error(format!("denied: {}", decision.reason))];
+        }
         let usage_line = || args::usage(prefix, spec);
         // An apostrophe in free text ("don't") is not a quote: commands ending in free text
         // get whitespace-split words instead of an error.
@@ -151,49 +208,90 @@ impl Dispatcher {
                 line.raw.split_whitespace().map(String::from).collect()
             }
             None => {
-                return ChatReply::usage(format!(
+                return vec![ChatReply::usage(format!(
                     "A quote is not closed.\nUsage: `{}`",
                     usage_line()
-                ));
+                ))];
             }
         };
         if let Err(problem) = args::check(spec, &arguments) {
-            return ChatReply::usage(format!("{problem}.\nUsage: `{}`", usage_line()));
+            return vec![ChatReply::usage(format!(
+                "{problem}.\nUsage: `{}`",
+                usage_line()
+            ))];
         }
-        let invocation = Invocation {
-            id: self.invocation_id(),
+        if spec.dangerous && !confirmed {
+            return vec![self.ask_confirmation(plugin.name(), line, msg)];
+        }
+        let invocation = self.invocation(line, arguments, msg);
+        let started = Instant::now();
+        let (outcome, report) = self.invoke(plugin, &invocation).await;
+        let outcome_word = match &outcome {
+            Ok(Ok(_)) => "ok".to_string(),
+            Ok(Err(_)) => "error".to_string(),
+            Err(e) => e.kind().to_string(),
+        };
+        self.audit_soon(
+            subject,
+            "invoke",
+            Some(plugin.name()),
+            format!("{}{} {}", prefix, line.command, line.raw),
+            Some((outcome_word, started)),
+        );
+        let mut replies = vec![self.render(plugin, &invocation, outcome, &report, &usage_line)];
+        replies.extend(self.report_denials(subject, report.denials));
+        replies
+    }
+
+    fn invocation(
+        &self,
+        line: &CommandLine<'_>,
+        args: Vec<String>,
+        msg: &ChatMessage,
+    ) -> Invocation {
+        Invocation {
+            id: format!(
+                "{}-{}",
+                self.id_prefix,
+                self.next_id.fetch_add(1, Ordering::Relaxed)
+            ),
             command: line.command.clone(),
-            args: arguments,
+            args,
             raw: line.raw.to_string(),
-            user: sandbox::bindings::cove::plugin::types::User {
+            user: User {
                 id: msg.user.id.clone(),
                 name: msg.user.name.clone(),
                 roles: msg.user.roles.clone(),
             },
-            channel: sandbox::bindings::cove::plugin::types::Channel {
+            channel: Channel {
                 id: msg.channel.id.clone(),
                 name: msg.channel.name.clone(),
             },
             thread: msg.thread.clone(),
             platform: msg.platform.to_string(),
-        };
-        let outcome = self.invoke(plugin, &invocation).await;
-        let reply_cap = self.cove.config.limits.reply_bytes as usize;
+        }
+    }
+
+    fn render(
+        &self,
+        plugin: &LoadedPlugin,
+        invocation: &Invocation,
+        outcome: Result<Result<sandbox::Reply, CommandError>, SandboxError>,
+        report: &CallReport,
+        usage_line: &dyn Fn() -> String,
+    ) -> ChatReply {
+        let cap = self.cove.config.limits.reply_bytes as usize;
+        let clean = |text: String| cap_reply(redact(&text, &report.held_secrets), cap);
         match outcome {
             Ok(Ok(reply)) => ChatReply {
                 ephemeral: reply.ephemeral,
-                ..ChatReply::ok(cap_reply(reply.text, reply_cap))
+                ..ChatReply::ok(clean(reply.text))
             },
-            Ok(Err(CommandError::Usage(why))) => ChatReply::usage(cap_reply(
-                format!("{why}\nUsage: `{}`", usage_line()),
-                reply_cap,
-            )),
-            Ok(Err(CommandError::Failed(why))) => {
-                ChatReply::error(cap_reply(format!("error: {why}"), reply_cap))
+            Ok(Err(CommandError::Usage(why))) => {
+                ChatReply::usage(clean(format!("{why}\nUsage: `{}`", usage_line())))
             }
-            Ok(Err(CommandError::Denied(why))) => {
-                ChatReply::error(cap_reply(format!("denied: {why}"), reply_cap))
-            }
+            Ok(Err(CommandError::Failed(why))) => ChatReply::error(clean(format!("error: {why}"))),
+            Ok(Err(CommandError::Denied(why))) => ChatReply::error(clean(format!("denied: {why}"))),
             Err(e) => {
                 tracing::warn!(plugin = %plugin.name(), invocation = %invocation.id, kind = e.kind(), "{e}");
                 ChatReply::error(format!("error: {e}."))
@@ -201,28 +299,139 @@ impl Dispatcher {
         }
     }
 
+    /// Each refusal of the permission gate as its own reply, and in the audit log.
+    fn report_denials(&self, subject: &Subject, denials: Vec<Denial>) -> Vec<ChatReply> {
+        denials
+            .into_iter()
+            .map(|denial| {
+                let detail = format!("{}: {}", denial.attempted, denial.reason);
+                self.audit_soon(subject, "deny", Some(&denial.plugin), detail, None);
+                ChatReply::error(denial.to_string())
+            })
+            .collect()
+    }
+
     /// Runs one command in a fresh instance, waiting for a free in-flight slot.
     pub async fn invoke(
         &self,
         plugin: &LoadedPlugin,
         invocation: &Invocation,
-    ) -> Result<Result<sandbox::Reply, CommandError>, sandbox::SandboxError> {
+    ) -> (
+        Result<Result<sandbox::Reply, CommandError>, SandboxError>,
+        CallReport,
+    ) {
         let _permit = plugin.in_flight.acquire().await.ok();
-        let running = self
+        match self
             .cove
             .sandbox
             .instantiate(&plugin.pre, &plugin.context, invocation.id.as_str().into())
-            .await?;
-        running.handle_command(invocation).await
+            .await
+        {
+            Ok(running) => running.handle_command(invocation).await,
+            Err(e) => (Err(e), CallReport::default()),
+        }
     }
 
-    fn invocation_id(&self) -> String {
-        format!(
-            "{}-{}",
-            self.id_prefix,
-            self.next_id.fetch_add(1, Ordering::Relaxed)
-        )
+    fn audit_soon(
+        &self,
+        subject: &Subject,
+        action: &str,
+        plugin: Option<&str>,
+        detail: String,
+        outcome: Option<(String, Instant)>,
+    ) {
+        let (outcome, duration_ms) = match outcome {
+            Some((word, started)) => (word, Some(started.elapsed().as_millis() as u64)),
+            None => ("denied".to_string(), None),
+        };
+        self.cove.audit.record_soon(AuditEvent {
+            actor: subject.user_id.clone(),
+            action: action.to_string(),
+            plugin: plugin.map(str::to_string),
+            channel: Some(subject.channel_id.clone()),
+            detail,
+            outcome,
+            duration_ms,
+        });
     }
+
+    fn ask_confirmation(
+        &self,
+        plugin: &str,
+        line: &CommandLine<'_>,
+        msg: &ChatMessage,
+    ) -> ChatReply {
+        let command_line = format!("{} {}", line.command, line.raw)
+            .trim_end()
+            .to_string();
+        let mut confirmations = self
+            .cove
+            .confirmations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut draw = || random_code();
+        let pending = confirmations.request(
+            &msg.user.id,
+            plugin,
+            &command_line,
+            crate::now_ms(),
+            &mut draw,
+        );
+        let prompt = pending.prompt(&self.cove.config.prefix);
+        self.awaiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(pending.code.clone(), msg.clone());
+        ChatReply::usage(prompt)
+    }
+
+    async fn confirm(&self, subject: &Subject, raw: &str) -> Vec<ChatReply> {
+        let code = raw.trim();
+        let confirmed = self
+            .cove
+            .confirmations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .confirm(&subject.user_id, code, crate::now_ms());
+        let pending = match confirmed {
+            Ok(pending) => pending,
+            Err(e) => return vec![ChatReply::error(e.to_string())],
+        };
+        let Some(original) = self
+            .awaiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pending.code)
+        else {
+            return vec![ChatReply::error(
+                "That confirmation is no longer known; run the command again.",
+            )];
+        };
+        let catalog = self.cove.registry.snapshot();
+        let Some(plugin) = catalog.plugin(&pending.plugin).cloned() else {
+            return vec![ChatReply::error(format!(
+                "The {} plugin is no longer installed.",
+                pending.plugin
+            ))];
+        };
+        drop(catalog);
+        let prefix = self.cove.config.prefix.clone();
+        let Some(line) = line::parse(&original.text, &prefix, original.prefix_optional) else {
+            return vec![ChatReply::error(
+                "The confirmed command can no longer be read.",
+            )];
+        };
+        // The rules may have changed since the command was asked for: check them again.
+        let subject = self.subject(&original);
+        self.run(&plugin, &line, &original, &subject, true).await
+    }
+}
+
+/// A confirmation code from the operating system's randomness: codes must not be guessable
+/// by another user who wants to run someone else's dangerous command.
+fn random_code() -> u32 {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    chacha20poly1305::aead::OsRng.next_u32()
 }
 
 fn unknown_command(catalog: &Catalog, typed: &str, prefix: &str) -> ChatReply {
@@ -233,38 +442,6 @@ fn unknown_command(catalog: &Catalog, typed: &str, prefix: &str) -> ChatReply {
     ChatReply::error(format!(
         "Unknown command `{typed}`.{hint} `{prefix}help` lists the commands."
     ))
-}
-
-/// `!cove …`: information about Cove itself.
-fn builtin_cove(catalog: &Catalog, raw: &str) -> ChatReply {
-    match raw.split_whitespace().next().unwrap_or("") {
-        "" | "version" => ChatReply::ok(format!(
-            "Cove {} — {} plugins loaded. `!cove plugins` lists them.",
-            env!("CARGO_PKG_VERSION"),
-            catalog.plugins().count()
-        )),
-        "plugins" => {
-            let lines: Vec<String> = catalog
-                .plugins()
-                .map(|p| {
-                    format!(
-                        "• {} {} — {}",
-                        p.name(),
-                        p.manifest.version,
-                        p.manifest.description
-                    )
-                })
-                .collect();
-            ChatReply::ok(if lines.is_empty() {
-                "No plugins installed.".into()
-            } else {
-                lines.join("\n")
-            })
-        }
-        other => ChatReply::usage(format!(
-            "Unknown `cove` command `{other}`. Try `!cove plugins` or `!cove version`."
-        )),
-    }
 }
 
 /// Cuts a reply to `max` bytes, with a marker saying how much was left out.

@@ -32,6 +32,7 @@ pub use state::{InvocationState, PluginContext, truncate_str};
 
 use crate::config::Limits;
 use crate::manifest::Manifest;
+use crate::permissions::Denial;
 use crate::store::Store;
 use error::{TrapContext, classify};
 
@@ -88,12 +89,16 @@ impl Sandbox {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)
             .context("cannot link WASI")?;
-        Plugin::add_to_linker::<_, wasmtime::component::HasSelf<InvocationState>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(anyhow::Error::from)
-        .context("cannot link the cove:plugin host interfaces")?;
+        // The cove:plugin interfaces one by one: the world's own `add_to_linker` would also
+        // try to link wasi:http, which goes through `WasiHttpView` (the egress gate) below.
+        type Own = wasmtime::component::HasSelf<InvocationState>;
+        bindings::cove::plugin::host::add_to_linker::<_, Own>(&mut linker, |s| s)
+            .and_then(|()| bindings::cove::plugin::kv::add_to_linker::<_, Own>(&mut linker, |s| s))
+            .map_err(anyhow::Error::from)
+            .context("cannot link the cove:plugin host interfaces")?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("cannot link wasi:http")?;
 
         let ticker_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone())?;
@@ -214,14 +219,17 @@ impl Running {
     pub async fn manifest(mut self) -> Result<Manifest, SandboxError> {
         self.arm(self.limits.manifest_deadline_ms);
         let result = self.bindings.call_manifest(&mut self.store).await;
-        self.finish(result)
+        self.finish(result).0
     }
 
     /// Calls `handle-command` under the invocation deadline.
     pub async fn handle_command(
         mut self,
         inv: &Invocation,
-    ) -> Result<Result<Reply, CommandError>, SandboxError> {
+    ) -> (
+        Result<Result<Reply, CommandError>, SandboxError>,
+        CallReport,
+    ) {
         self.arm(self.limits.deadline_ms);
         let result = self
             .bindings
@@ -234,7 +242,7 @@ impl Running {
     pub async fn handle_event(
         mut self,
         event: &Event,
-    ) -> Result<Result<(), CommandError>, SandboxError> {
+    ) -> (Result<Result<(), CommandError>, SandboxError>, CallReport) {
         self.arm(self.limits.deadline_ms);
         let result = self
             .bindings
@@ -244,11 +252,14 @@ impl Running {
     }
 
     fn arm(&mut self, deadline_ms: u64) {
-        self.store.data_mut().deadline = Some(Instant::now() + Duration::from_millis(deadline_ms));
-        self.store.data_mut().deadline_ms = deadline_ms;
+        let deadline = Instant::now() + Duration::from_millis(deadline_ms);
+        let state = self.store.data_mut();
+        state.deadline = Some(deadline);
+        state.deadline_ms = deadline_ms;
+        state.egress.set_deadline(deadline);
     }
 
-    fn finish<T>(self, result: wasmtime::Result<T>) -> Result<T, SandboxError> {
+    fn finish<T>(self, result: wasmtime::Result<T>) -> (Result<T, SandboxError>, CallReport) {
         let data = self.store.data();
         let stderr = data.stderr.peek_text().or_else(|| data.panic_log.clone());
         let outcome = result.map_err(|e| {
@@ -262,9 +273,24 @@ impl Running {
             };
             classify(&e, &cx)
         });
-        self.store.data().flush_output();
-        outcome
+        let state = self.store.data();
+        state.flush_output();
+        let denials = std::mem::take(&mut *state.denials.lock().unwrap_or_else(|e| e.into_inner()));
+        let report = CallReport {
+            denials,
+            held_secrets: self.store.into_data().held_secrets,
+        };
+        (outcome, report)
     }
+}
+
+/// What the host learned during a call besides its result.
+#[derive(Debug, Default)]
+pub struct CallReport {
+    /// Attempts the gate refused, to tell the user and the audit log.
+    pub denials: Vec<Denial>,
+    /// Secrets the plugin holds, to redact from its reply.
+    pub held_secrets: Vec<(String, String)>,
 }
 
 fn trap_context<'a>(

@@ -11,8 +11,12 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
 use super::bindings::cove::plugin::{host, kv, types};
 use super::capture::CapturedOutput;
+use crate::egress::{DenialLog, EgressShared, PluginEgress};
+use crate::permissions::{Permissions, redact};
 use crate::store::{KvError, Store};
 
 /// Longest log line kept from a plugin, in bytes.
@@ -36,6 +40,12 @@ pub struct PluginContext {
     pub kv_quota: u64,
     /// Values answered by `host.config`.
     pub config: BTreeMap<String, String>,
+    /// The grants and secrets gate, asked at every use.
+    pub permissions: Arc<Permissions>,
+    /// The outbound HTTP path shared by all plugins.
+    pub egress: Arc<EgressShared>,
+    /// Whether the serving version was approved by an admin; if not, no grant applies.
+    pub approved: bool,
 }
 
 /// Caps linear memory and table growth; remembers whether the memory cap was hit so the
@@ -97,6 +107,13 @@ pub struct InvocationState {
     pub(crate) deadline_ms: u64,
     /// A panic message a `no_std` guest logged before trapping (it has no stderr).
     pub(crate) panic_log: Option<String>,
+    /// Attempts refused during this invocation, reported to the user afterwards.
+    pub(crate) denials: DenialLog,
+    /// Name and value of every secret the plugin holds, redacted from its output.
+    pub(crate) held_secrets: Vec<(String, String)>,
+    /// The outbound HTTP gate of this invocation.
+    pub(crate) egress: PluginEgress,
+    http: WasiHttpCtx,
     log_lines: u32,
     /// Built on the first WASI call: guests built `no_std` import no WASI at all, and
     /// skipping the context saves a measurable share of a command's cost.
@@ -109,6 +126,18 @@ impl InvocationState {
     pub fn new(plugin: Arc<PluginContext>, invocation_id: Arc<str>, memory_bytes: usize) -> Self {
         let stdout = CapturedOutput::new();
         let stderr = CapturedOutput::new();
+        let denials = DenialLog::default();
+        let held_secrets = if plugin.approved {
+            plugin.permissions.held_secrets(&plugin.name)
+        } else {
+            Vec::new()
+        };
+        let egress = PluginEgress::new(
+            plugin.egress.clone(),
+            plugin.name.clone(),
+            denials.clone(),
+            plugin.approved,
+        );
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_TABLE_ENTRIES);
         InvocationState {
@@ -123,6 +152,10 @@ impl InvocationState {
             deadline: None,
             deadline_ms: 0,
             panic_log: None,
+            denials,
+            held_secrets,
+            egress,
+            http: WasiHttpCtx::new(),
             log_lines: 0,
             wasi: None,
             table,
@@ -133,6 +166,7 @@ impl InvocationState {
     pub fn flush_output(&self) {
         for (stream, out) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             if let Some(text) = out.take_text() {
+                let text = redact(&text, &self.held_secrets);
                 tracing::info!(plugin = %self.plugin.name, invocation = %self.invocation_id, stream, "{text}");
             }
         }
@@ -150,6 +184,16 @@ fn closed_wasi_context(stdout: &CapturedOutput, stderr: &CapturedOutput) -> Wasi
         .allow_ip_name_lookup(false)
         .max_random_size(MAX_RANDOM_BYTES)
         .build()
+}
+
+impl WasiHttpView for InvocationState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.egress,
+        }
+    }
 }
 
 impl WasiView for InvocationState {
@@ -177,7 +221,7 @@ impl host::Host for InvocationState {
             }
             return Ok(());
         }
-        let text = truncate_str(&message, MAX_LOG_LINE);
+        let text = &redact(truncate_str(&message, MAX_LOG_LINE), &self.held_secrets);
         if level == host::Level::Error && text.starts_with("panicked at ") {
             self.panic_log = Some(text.to_string());
         }
@@ -205,6 +249,31 @@ impl host::Host for InvocationState {
 
     fn now(&mut self) -> wasmtime::Result<u64> {
         Ok(crate::now_ms())
+    }
+
+    fn secret(&mut self, name: String) -> wasmtime::Result<Result<String, String>> {
+        let read = if self.plugin.approved {
+            self.plugin
+                .permissions
+                .read_secret(&self.plugin.name, &name)
+        } else {
+            Err(crate::permissions::Denial::unapproved(
+                &self.plugin.name,
+                format!("read the secret {name}"),
+            ))
+        };
+        match read {
+            Ok(value) => Ok(Ok(value)),
+            Err(denial) => {
+                tracing::warn!(plugin = %self.plugin.name, invocation = %self.invocation_id, "{denial}");
+                let sentence = denial.to_string();
+                self.denials
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(denial);
+                Ok(Err(sentence))
+            }
+        }
     }
 }
 

@@ -1,17 +1,25 @@
 //! Durable state in one sled database: plugins and their versions, content-addressed wasm
-//! blobs, compiled-artifact cache, per-plugin kv, and small metadata.
+//! blobs, compiled-artifact cache, per-plugin kv, grants, encrypted secrets, the access
+//! rules, the hash-chained audit log, and small metadata.
 //!
 //! Every write that changes what users see is flushed before the caller reports success.
 
+mod access;
+mod audit;
+mod grants;
 mod kv;
 mod plugins;
+mod secrets;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
+pub use audit::{AuditEvent, AuditRecord, ChainReport};
 pub use kv::{KvError, MAX_KEY_BYTES};
 pub use plugins::{PluginRecord, VersionRecord};
+pub use secrets::{KEY_FILE, MAX_SECRET_BYTES, MasterKey};
 
 /// Handle to the database; cheap to clone (sled handles are reference counted).
 #[derive(Clone)]
@@ -23,6 +31,11 @@ pub struct Store {
     kv: sled::Tree,
     kv_usage: sled::Tree,
     meta: sled::Tree,
+    grants: sled::Tree,
+    secrets: sled::Tree,
+    audit: sled::Tree,
+    /// Serializes appends so the hash chain has one order.
+    audit_lock: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -45,6 +58,10 @@ impl Store {
             kv: tree("kv")?,
             kv_usage: tree("kv_usage")?,
             meta: tree("meta")?,
+            grants: tree("grants")?,
+            secrets: tree("secrets")?,
+            audit: tree("audit")?,
+            audit_lock: Arc::new(Mutex::new(())),
             db,
         })
     }

@@ -16,6 +16,10 @@ pub struct PluginRecord {
     pub active: String,
     /// Every version ever installed and not removed, in install order.
     pub versions: Vec<VersionRecord>,
+    /// Hashes an admin approved (uploaded by an admin, or `cove plugin approve`). Grants
+    /// apply only while the active version is one of them.
+    #[serde(default)]
+    pub approved: Vec<String>,
 }
 
 /// One uploaded `.wasm` of a plugin.
@@ -29,9 +33,17 @@ pub struct VersionRecord {
     pub installed_at_ms: u64,
     /// What `manifest()` returned at install.
     pub manifest: Manifest,
+    /// Who uploaded it (`cli` for the command line).
+    #[serde(default)]
+    pub uploaded_by: String,
 }
 
 impl PluginRecord {
+    /// Whether the active version may use the plugin's grants.
+    pub fn active_is_approved(&self) -> bool {
+        self.approved.contains(&self.active)
+    }
+
     /// The version that serves commands.
     pub fn active_version(&self) -> &VersionRecord {
         self.versions
@@ -53,19 +65,22 @@ impl Store {
         self.plugins.get(name)?.map(|v| decode(&v)).transpose()
     }
 
-    /// Stores `bytes` under its hash and makes `version` the active one of its plugin.
-    /// Returns the updated record; durable when this returns.
+    /// Stores `bytes` under its hash and makes `version` the active one of its plugin;
+    /// `approve` when an admin uploaded it. Returns the updated record; durable when this
+    /// returns.
     pub fn add_version(
         &self,
         bytes: &[u8],
         version: VersionRecord,
+        approve: bool,
     ) -> anyhow::Result<PluginRecord> {
         self.blobs.insert(version.hash.as_bytes(), bytes)?;
         let name = version.manifest.name.clone();
-        let record = match self.plugin(&name)? {
+        let hash = version.hash.clone();
+        let mut record = match self.plugin(&name)? {
             Some(mut record) => {
-                record.active = version.hash.clone();
-                match record.versions.iter_mut().find(|v| v.hash == version.hash) {
+                record.active = hash.clone();
+                match record.versions.iter_mut().find(|v| v.hash == hash) {
                     Some(existing) => existing.manifest = version.manifest,
                     None => record.versions.push(version),
                 }
@@ -73,11 +88,27 @@ impl Store {
             }
             None => PluginRecord {
                 name: name.clone(),
-                active: version.hash.clone(),
+                active: hash.clone(),
                 versions: vec![version],
+                approved: vec![],
             },
         };
+        if approve && !record.approved.contains(&hash) {
+            record.approved.push(hash);
+        }
         self.put_plugin(&record)?;
+        Ok(record)
+    }
+
+    /// Marks the active version approved, so the plugin's grants apply to it.
+    pub fn approve(&self, name: &str) -> anyhow::Result<PluginRecord> {
+        let mut record = self
+            .plugin(name)?
+            .with_context(|| format!("no plugin named {name:?} is installed"))?;
+        if !record.active_is_approved() {
+            record.approved.push(record.active.clone());
+            self.put_plugin(&record)?;
+        }
         Ok(record)
     }
 
