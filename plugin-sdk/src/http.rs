@@ -98,7 +98,7 @@ pub struct Request {
     /// `GET`, `POST`, `PUT`, `DELETE`, `PATCH`, `HEAD`, `OPTIONS` or any other token.
     pub method: String,
     /// `http://` or `https://`, a host with an optional port, then path and query; a
-    /// `#fragment` is dropped.
+    /// `#fragment` is dropped. (A `user:password@` is passed to the host, which refuses it.)
     pub url: String,
     /// Request headers, sent in order. `Content-Length` is added for a body unless given.
     /// The host may refuse some (`Host`, `Connection`, …), and a secret injected by the host
@@ -573,15 +573,12 @@ fn parse_url(url: &str) -> Result<Target<'_>, HttpError> {
     if authority.is_empty() {
         return Err(HttpError::invalid(format!("invalid URL `{url}`: no host")));
     }
-    if authority.contains('@') {
-        return Err(HttpError::invalid(format!(
-            "invalid URL `{url}`: user names and passwords in URLs are not supported"
-        )));
-    }
+    // `user:password@` is passed on as it is: it is the host's to refuse (and to explain).
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
     // A port, if any, follows the last `:` outside IPv6 brackets.
-    let host_end = authority.rfind(']').map_or(0, |i| i + 1);
-    if let Some(colon) = authority[host_end..].rfind(':') {
-        let (host, port) = authority.split_at(host_end + colon);
+    let host_end = host_port.rfind(']').map_or(0, |i| i + 1);
+    if let Some(colon) = host_port[host_end..].rfind(':') {
+        let (host, port) = host_port.split_at(host_end + colon);
         let port = &port[1..];
         if host.is_empty() || port.is_empty() || port.parse::<u16>().is_err() {
             return Err(HttpError::invalid(format!(
@@ -589,10 +586,8 @@ fn parse_url(url: &str) -> Result<Target<'_>, HttpError> {
             )));
         }
     }
-    if authority.starts_with('[') != authority.contains(']') {
-        return Err(HttpError::invalid(format!(
-            "invalid URL `{url}`: unbalanced brackets in the host"
-        )));
+    if host_port.is_empty() || host_port.starts_with('[') != host_port.contains(']') {
+        return Err(HttpError::invalid(format!("invalid URL `{url}`: bad host")));
     }
     let path_with_query = if path.starts_with('/') {
         path.to_string()
@@ -876,6 +871,10 @@ mod tests {
         );
         assert_eq!(target("http://[::1]/"), (false, "[::1]".into(), "/".into()));
         assert_eq!(
+            target("http://user:pw@127.0.0.1:8080/x"),
+            (false, "user:pw@127.0.0.1:8080".into(), "/x".into())
+        );
+        assert_eq!(
             target("https://example.com/path#x?y"),
             (true, "example.com".into(), "/path".into())
         );
@@ -888,13 +887,14 @@ mod tests {
             "ftp://example.com/",
             "https://",
             "https:///path",
-            "https://user:pw@example.com/",
             "https://example.com:/",
             "https://example.com:99999/",
             "https://example.com:port/",
             "https://exa mple.com/",
             "https://[::1/",
             "https://:80/",
+            "https://user@/",
+            "https://user@:80/",
         ] {
             let err = parse_url(url).unwrap_err();
             assert_eq!(err.kind(), HttpErrorKind::InvalidRequest, "{url}");

@@ -54,6 +54,49 @@
 //! arguments present, `int` arguments parse, …); a mismatch is answered with the command's
 //! usage without calling the plugin. [`Invocation::raw`] always has the text exactly as typed.
 //!
+//! ## Network, secrets and other permissions
+//!
+//! A plugin has no network access and no secrets until an admin grants them. The manifest
+//! lists what it would like — [`Manifest::host`], [`Manifest::secret`], [`Manifest::inject`],
+//! [`Manifest::inject_header`], [`Manifest::post_to`], [`Manifest::webhook`],
+//! [`Manifest::schedule`] — and that **grants nothing**: an admin grants each request, e.g.
+//! `cove grant <plugin> net api.example.com`, `cove grant <plugin> secret NAME`, or
+//! `cove grant <plugin> secret NAME --inject api.example.com [--header 'X-Api-Key: {}']`.
+//! Anything not granted is refused when tried, and the host tells the user.
+//!
+//! Then [`http`] reaches the granted hosts, and [`host::secret`] reads a granted secret. An
+//! *injected* secret is added to matching requests by the host and never reaches the plugin:
+//!
+//! ```no_run
+//! use cove_sdk::prelude::*;
+//!
+//! struct Issues;
+//!
+//! impl Plugin for Issues {
+//!     fn manifest() -> Manifest {
+//!         Manifest::new("issues", "0.1.0", "Look up tracker issues")
+//!             .command(Command::new("issue", "Show an issue").arg(Arg::int("number")))
+//!             .host("tracker.example.com")
+//!             .inject("TRACKER_TOKEN", "tracker.example.com")
+//!     }
+//!
+//!     fn handle_command(inv: Invocation) -> Result<Reply, CommandError> {
+//!         let n = inv.int(0).unwrap_or_default();
+//!         // No Authorization header: the host adds the token. `?` turns a refused or failed
+//!         // request into `CommandError::failed` with a readable message.
+//!         let response = http::get(&format!("https://tracker.example.com/api/issues/{n}"))?;
+//!         if !response.is_success() {
+//!             let reason = response.reason();
+//!             return Err(CommandError::failed(format!("tracker says {} {reason}", response.status)));
+//!         }
+//!         Ok(Reply::text(response.text()))
+//!     }
+//! }
+//!
+//! cove_sdk::export_plugin!(Issues);
+//! # fn main() {}
+//! ```
+//!
 //! ## `no_std` plugins start faster
 //!
 //! With default features the SDK uses the Rust standard library, and so the component imports
@@ -74,7 +117,8 @@
 //! allocator: every instance serves one call and is thrown away, so memory is never
 //! recycled) and, through [`export_plugin!`], the panic handler (the panic message goes to
 //! the host's log at error level, see [`Plugin::LOG_PANICS`], then the instance traps). The
-//! component imports only `cove:plugin/*`. See the README for the measured difference.
+//! component imports only the `cove:plugin/*` interfaces it uses (plus `wasi:http` and
+//! `wasi:io` if it calls [`http`]). See the README for the measured difference.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -121,7 +165,7 @@ pub use bindings::cove::plugin::types::{
 /// All functions are associated functions (no `self`) because the host makes a fresh instance
 /// for every call: there is no long-lived plugin object to hold state in.
 pub trait Plugin {
-    /// The plugin's name, version, description and commands.
+    /// The plugin's name, version, description, commands and permission requests.
     ///
     /// Called once, when the plugin is installed; the host validates it (names, duplicates,
     /// sizes) and refuses the plugin if it is malformed. Keep it a constant description:

@@ -165,12 +165,17 @@ struct User {
     login: String,
 }
 
+/// The fields of an issue or pull request that the replies use. Only `number` and `title`
+/// are required, so that a terse answer (or GitHub Enterprise's) still reads.
 #[derive(Deserialize)]
 struct Issue {
     number: u64,
     title: String,
+    #[serde(default)]
     state: String,
+    #[serde(default)]
     html_url: String,
+    #[serde(default)]
     user: Option<User>,
 }
 
@@ -189,14 +194,15 @@ fn issue(repo: &Repo, number: u64) -> Result<Reply, CommandError> {
         &format!("{repo}#{number}"),
     )?;
     let issue: Issue = parse(&response.body)?;
-    Ok(Reply::text(format!(
-        "#{} {} ({}) by {} — {}",
-        issue.number,
-        issue.title,
-        issue.state,
-        author(&issue.user),
-        issue.html_url
-    )))
+    let mut line = format!("#{} {}", issue.number, issue.title);
+    if !issue.state.is_empty() {
+        line.push_str(&format!(" ({})", issue.state));
+    }
+    line.push_str(&format!(" by {}", author(&issue.user)));
+    if !issue.html_url.is_empty() {
+        line.push_str(&format!(" — {}", issue.html_url));
+    }
+    Ok(Reply::text(line))
 }
 
 fn prs(repo: &Repo) -> Result<Reply, CommandError> {

@@ -4,8 +4,8 @@
 //! - `!fetch <url>`: GET → `status=<code> body=<first 200 bytes>` or `error=<message>`
 //! - `!fetch-with-host <url> <host>`: GET with a `Host: <host>` header set by the plugin, to
 //!   check that the host refuses or ignores it → same reply shapes as `fetch`
-//! - `!fetch-n <url> <n>`: `n` sequential GETs → `succeeded=<k>/<n> first_error=<message>`
-//!   (a request succeeded when it got any response, whatever the status; `first_error=none`)
+//! - `!fetch-n <url> <n>`: `n` sequential GETs → `ok=<k>/<n> first_error=<message>` (a
+//!   request is ok when it got any response, whatever the status; `first_error=none`)
 //! - `!secret <NAME>` → `secret=<value>` or `denied=<message>`
 //! - `!echo-secret <NAME>`: reads the secret and leaks it everywhere it can: the reply
 //!   (`echo-secret=<value>`), stdout, stderr and the host log, to test redaction
@@ -14,6 +14,13 @@
 //!
 //! The manifest requests host `127.0.0.1` and secret `PROBE_TOKEN`, so that requested and
 //! granted permissions differ in visible ways.
+
+/// `netprobe2` builds this same file as version 2.0.0 (a second component of the same
+/// plugin, for the upgrade and approval tests).
+#[cfg(not(feature = "v2"))]
+const VERSION: &str = "0.1.0";
+#[cfg(feature = "v2")]
+const VERSION: &str = "2.0.0";
 
 use cove_sdk::http::{self, HttpError, Response};
 use cove_sdk::prelude::*;
@@ -28,7 +35,7 @@ struct NetProbe;
 impl Plugin for NetProbe {
     fn manifest() -> Manifest {
         let url = || Arg::text("url").describe("http:// or https:// URL");
-        Manifest::new("netprobe", "0.1.0", "Probes outbound HTTP and secrets")
+        Manifest::new("netprobe", VERSION, "Probes outbound HTTP and secrets")
             .command(Command::new("fetch", "GET a URL").arg(url()))
             .command(
                 Command::new("fetch-with-host", "GET a URL with a forged Host header")
@@ -118,9 +125,7 @@ fn fetch_n(url: &str, n: i64) -> Result<String, CommandError> {
         }
     }
     let first_error = first_error.map_or_else(|| "none".to_string(), |e| e.to_string());
-    Ok(format!(
-        "succeeded={succeeded}/{n} first_error={first_error}"
-    ))
+    Ok(format!("ok={succeeded}/{n} first_error={first_error}"))
 }
 
 cove_sdk::export_plugin!(NetProbe);
