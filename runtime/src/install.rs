@@ -4,7 +4,8 @@
 //! 1. size against `limits.max_plugin_bytes`;
 //! 2. the binary header: wasm at all, a component rather than a core module;
 //! 3. compilation by wasmtime;
-//! 4. linking against the host: only imports Cove provides, all `plugin` world exports;
+//! 4. linking against the host: only imports Cove provides (never `wasi:sockets`), all
+//!    `plugin` world exports;
 //! 5. `manifest()` in a fresh sandbox under `limits.manifest_deadline_ms`;
 //! 6. the manifest rules in [`crate::manifest`].
 //!
@@ -113,6 +114,12 @@ impl Cove {
             .sandbox
             .compile(bytes)
             .map_err(|e| InstallError::Invalid(format!("{e:#}")))?;
+        if let Some(socket) = self.sandbox.socket_import(&component) {
+            return Err(InstallError::WrongWorld(format!(
+                "it imports {socket}: plugins get no sockets in Cove; reach hosts through wasi:http, \
+                 which admins grant per host"
+            )));
+        }
         let pre = self
             .sandbox
             .prepare(&component)

@@ -216,6 +216,27 @@ impl Server {
             .to_string()
     }
 
+    /// All reply texts to `text` from `user` in channel `ops`, joined by newlines.
+    pub fn texts(&self, user: &str, text: &str) -> String {
+        let (status, body) = self.message(user, "ops", text);
+        assert_eq!(status, 200, "{body}");
+        let replies = body["replies"].as_array().cloned().unwrap_or_default();
+        replies
+            .iter()
+            .filter_map(|r| r["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Sends `text` from another thread, for commands that run while the test goes on.
+    pub fn message_in_background(&self, text: &str) -> std::thread::JoinHandle<(u16, String)> {
+        let (addr, text) = (self.addr, text.to_string());
+        std::thread::spawn(move || {
+            let body = serde_json::json!({"user": "u", "channel": "c", "text": text}).to_string();
+            http_request(addr, "POST", "/api/v1/messages", &body)
+        })
+    }
+
     /// POSTs a raw body to `path`.
     pub fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
         let (status, text) = http_request(self.addr, "POST", path, body);

@@ -2,7 +2,7 @@
 //! dangerous commands, and approval of versions uploaded by non-admins.
 
 use cove_tests::fake_http::{Answer, FakeHttp};
-use cove_tests::{Env, Server, hostile};
+use cove_tests::{Env, hostile};
 
 fn acl(env: &Env, words: &[&str]) {
     let mut args = vec!["acl"];
@@ -95,24 +95,12 @@ fn admin_commands_are_for_admins_however_spelled() {
     assert!(list.stdout.contains("root"), "{}", list.stdout);
 }
 
-fn texts(server: &Server, user: &str, text: &str) -> String {
-    let (status, body) = server.message(user, "ops", text);
-    assert_eq!(status, 200, "{body}");
-    body["replies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["text"].as_str().unwrap().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn dangerous_commands_need_the_same_users_confirmation() {
     let env = Env::new();
     env.install(&hostile("danger"));
     let server = env.serve();
-    let prompt = texts(&server, "alice", "!nuke prod");
+    let prompt = server.texts("alice", "!nuke prod");
     assert!(prompt.contains("is marked dangerous"), "{prompt}");
     let code: String = prompt
         .split("!confirm ")
@@ -122,13 +110,19 @@ fn dangerous_commands_need_the_same_users_confirmation() {
         .take_while(char::is_ascii_digit)
         .collect();
     assert_eq!(code.len(), 6, "{prompt}");
-    assert!(!texts(&server, "mallory", &format!("!confirm {code}")).contains("nuked"));
+    assert!(
+        !server
+            .texts("mallory", &format!("!confirm {code}"))
+            .contains("nuked")
+    );
     assert_eq!(
-        texts(&server, "alice", &format!("!confirm {code}")),
+        server.texts("alice", &format!("!confirm {code}")),
         "nuked prod"
     );
     assert!(
-        !texts(&server, "alice", &format!("!confirm {code}")).contains("nuked"),
+        !server
+            .texts("alice", &format!("!confirm {code}"))
+            .contains("nuked"),
         "a code works once"
     );
 }

@@ -215,17 +215,7 @@ fn revoke_takes_effect_on_the_next_call_without_restart() {
     let env = probe_env(&server).var("COVE_ADMINS", "root");
     let port = server.port();
     let live = env.serve();
-    let say = |user: &str, text: &str| {
-        let (status, body) = live.message(user, "ops", text);
-        assert_eq!(status, 200, "{body}");
-        body["replies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["text"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let say = |user: &str, text: &str| live.texts(user, text);
     let url = format!("http://127.0.0.1:{port}/x");
     assert!(say("u1", &format!("!fetch {url}")).contains("not granted"));
     assert!(
@@ -254,5 +244,34 @@ fn revoke_takes_effect_on_the_next_call_without_restart() {
     assert!(
         say("root", "!cove:grants netprobe").contains("net 127.0.0.1"),
         "requested permissions are listed"
+    );
+}
+
+#[test]
+fn http_check_reports_status_and_latency_once_granted() {
+    let server = fake();
+    let env = Env::new().var("COVE_EGRESS_HOSTS", "status.test=127.0.0.1");
+    let port = server.port();
+    let url = format!("http://status.test:{port}/health");
+    let denied = env.run(&format!("!status {url}"));
+    assert!(
+        denied.stdout.contains(&format!(
+            "cove grant http-check net http://status.test:{port}"
+        )),
+        "{}",
+        denied.stdout
+    );
+    for grant in [
+        format!("http://status.test:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ] {
+        assert!(env.cove(&["grant", "http-check", "net", &grant]).ok);
+    }
+    let ok = env.run(&format!("!status {url}"));
+    assert!(ok.ok, "{ok:?}");
+    assert!(
+        ok.stdout.contains(&format!("{url} → 200")) && ok.stdout.contains(" ms"),
+        "{}",
+        ok.stdout
     );
 }

@@ -1,19 +1,12 @@
 //! Misbehaving plugins end only their own invocation, with a clear message, and the server
 //! keeps answering — also while the misbehaving invocation is still running.
 
-use std::thread;
-
 use cove_tests::{Env, Server, hostile};
 
 /// Starts `hostile_cmd` in the background, checks `!echo` answers meanwhile, then checks the
 /// hostile command's message and that `!echo` still answers afterwards.
 fn survives(server: &Server, hostile_cmd: &'static str, expected: &[&str]) {
-    let addr = server.addr;
-    let background = thread::spawn(move || {
-        let body =
-            serde_json::json!({"user": "u1", "channel": "c1", "text": hostile_cmd}).to_string();
-        cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
-    });
+    let background = server.message_in_background(hostile_cmd);
     assert_eq!(server.reply("!echo while-it-runs"), "while-it-runs");
     let (status, body) = background.join().expect("hostile request thread");
     assert_eq!(status, 200, "{body}");
@@ -98,15 +91,8 @@ fn oversized_reply_is_truncated_with_a_marker() {
 #[test]
 fn two_hostile_plugins_at_once_do_not_block_others() {
     let (_env, server) = server_with(&["spin", "membomb"]);
-    let addr = server.addr;
     let spins: Vec<_> = (0..3)
-        .map(|_| {
-            thread::spawn(move || {
-                let body =
-                    serde_json::json!({"user": "u", "channel": "c", "text": "!spin"}).to_string();
-                cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
-            })
-        })
+        .map(|_| server.message_in_background("!spin"))
         .collect();
     for i in 0..5 {
         assert_eq!(
@@ -151,16 +137,9 @@ fn in_flight_limit_queues_invocations_of_one_plugin_only() {
         .var("COVE_MAX_IN_FLIGHT", "1");
     env.install(&hostile("spin"));
     let server = env.serve();
-    let addr = server.addr;
     let start = std::time::Instant::now();
     let spins: Vec<_> = (0..2)
-        .map(|_| {
-            thread::spawn(move || {
-                let body =
-                    serde_json::json!({"user": "u", "channel": "c", "text": "!spin"}).to_string();
-                cove_tests::http_request(addr, "POST", "/api/v1/messages", &body)
-            })
-        })
+        .map(|_| server.message_in_background("!spin"))
         .collect();
     // Other plugins are not held up by spin's full slot.
     assert_eq!(server.reply("!echo not-queued"), "not-queued");

@@ -44,6 +44,7 @@ fn bad_files_get_specific_errors() {
         &hostile("wrongworld"),
         "does not implement the cove:plugin@0.1.0 `plugin` world",
     );
+    install_fails(&env, &hostile("socketeer"), "imports wasi:sockets/");
     install_fails(
         &env,
         &hostile("badmanifest_empty"),

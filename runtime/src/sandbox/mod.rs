@@ -159,6 +159,18 @@ impl Sandbox {
         Component::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:#}"))
     }
 
+    /// The first `wasi:sockets` interface `component` imports, if any. Sockets are linked only
+    /// so that the WASI context can refuse them; a plugin that asks for them is refused at
+    /// install instead, so no installed plugin ever holds a socket import.
+    pub fn socket_import(&self, component: &Component) -> Option<String> {
+        component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name)
+            .find(|name| name.starts_with("wasi:sockets/"))
+            .map(str::to_string)
+    }
+
     /// Links a component against the host, checking that it implements the `plugin` world.
     pub fn prepare(&self, component: &Component) -> anyhow::Result<PluginPre<InvocationState>> {
         let pre = self
