@@ -14,6 +14,10 @@ fn fake() -> FakeHttp {
             body: vec![],
         },
         "/big" => Answer::status(200, &"b".repeat(5000)),
+        "/slow" => {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            Answer::status(200, "late")
+        }
         _ => Answer::status(200, "hello from the fake"),
     })
 }
@@ -274,4 +278,24 @@ fn http_check_reports_status_and_latency_once_granted() {
         "{}",
         ok.stdout
     );
+}
+
+#[test]
+fn a_slow_server_hits_the_first_byte_timeout_not_the_sandbox_deadline() {
+    let server = fake();
+    let env = probe_env(&server).var("COVE_DEADLINE_MS", "8000");
+    std::fs::write(
+        env.data_dir().join("cove.toml"),
+        "[egress]\nfirst_byte_timeout_ms = 300\n",
+    )
+    .unwrap();
+    let port = server.port();
+    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    let slow = env.run(&format!("!fetch http://127.0.0.1:{port}/slow"));
+    assert!(
+        slow.stdout.contains("error="),
+        "the plugin sees a timeout error: {}",
+        slow.stdout
+    );
+    assert!(!slow.stdout.contains("took longer than"), "{}", slow.stdout);
 }

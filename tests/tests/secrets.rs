@@ -100,6 +100,13 @@ fn secrets_are_sealed_granted_and_redacted() {
         Vec::<String>::new(),
         "the value is stored in clear"
     );
+    let from_env = env
+        .command(&["secret", "set", "OTHER_TOKEN", "--from-env", "MY_TOKEN_VAR"])
+        .env("MY_TOKEN_VAR", "env-value-1")
+        .output()
+        .unwrap();
+    assert!(from_env.status.success(), "{from_env:?}");
+    assert!(env.cove(&["secret", "list"]).stdout.contains("OTHER_TOKEN"));
     let removed = env.cove(&["secret", "remove", "PROBE_TOKEN"]);
     assert!(removed.ok, "{removed:?}");
 }
@@ -164,6 +171,47 @@ fn an_injected_token_reaches_only_its_host() {
         );
     }
     assert!(!issue.stdout.contains("ghp-test-token"));
+
+    // The plugin cannot overwrite the injected header with a value of its own…
+    assert!(
+        env.cove(&[
+            "grant",
+            "github",
+            "net",
+            &format!("http://api.github.test:{port}")
+        ])
+        .ok
+    );
+    assert!(
+        env.cove(&[
+            "grant",
+            "netprobe",
+            "secret",
+            "GITHUB_TOKEN",
+            "--inject",
+            &format!("http://api.github.test:{port}")
+        ])
+        .ok
+    );
+    assert!(
+        env.cove(&[
+            "grant",
+            "netprobe",
+            "net",
+            &format!("http://127.0.0.1:{port}")
+        ])
+        .ok
+    );
+    let forged = env.run(&format!(
+        "!fetch-with-header http://api.github.test:{port}/repos/o/r/issues/12 Authorization forged"
+    ));
+    assert!(forged.stdout.contains("status=200"), "{forged:?}");
+    let last = github.seen().pop().expect("a request");
+    assert_eq!(
+        last.header("authorization"),
+        Some("Bearer ghp-test-token"),
+        "the injected value replaces the plugin's"
+    );
 
     // Another plugin, another host: the token does not travel there.
     let other_port = other.port();

@@ -43,6 +43,15 @@ impl Plugin for NetProbe {
                     .arg(Arg::text("host").describe("the Host header to send")),
             )
             .command(
+                Command::new(
+                    "fetch-with-header",
+                    "GET a URL with a header of the plugin's own",
+                )
+                .arg(url())
+                .arg(Arg::text("name"))
+                .arg(Arg::text("value")),
+            )
+            .command(
                 Command::new("fetch-n", "GET a URL n times in a row")
                     .arg(url())
                     .arg(Arg::int("n")),
@@ -67,6 +76,9 @@ impl Plugin for NetProbe {
             "fetch" => outcome(http::get(arg(0))),
             "fetch-with-host" => outcome(http::request(
                 http::Request::new("GET", arg(0)).header("Host", arg(1)),
+            )),
+            "fetch-with-header" => outcome(http::request(
+                http::Request::new("GET", arg(0)).header(arg(1), arg(2)),
             )),
             "fetch-n" => fetch_n(arg(0), inv.int(1).unwrap_or(0))?,
             "secret" => match host::secret(arg(0)) {
