@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::egress::{EgressLimits, EgressShared, StaticResolver, SystemResolver};
+use crate::metrics::Metrics;
 use crate::permissions::Permissions;
 use crate::policy::acl::Acl;
 use crate::policy::confirm::Confirmations;
@@ -39,6 +40,8 @@ pub struct Cove {
     pub access: RwLock<Acl>,
     /// Dangerous commands waiting for `!confirm`.
     pub confirmations: Mutex<Confirmations>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -63,6 +66,7 @@ impl Cove {
             std::env::var("COVE_MASTER_KEY").ok().as_deref(),
         )?;
         let permissions = Arc::new(Permissions::new(store.clone(), key));
+        let metrics = Arc::new(Metrics::default());
         let egress = Arc::new(EgressShared {
             permissions: permissions.clone(),
             resolver: Arc::new(StaticResolver::new(
@@ -75,6 +79,7 @@ impl Cove {
                 first_byte: Duration::from_millis(config.egress.first_byte_timeout_ms),
                 max_body_bytes: config.egress.max_body_bytes,
             },
+            metrics: metrics.clone(),
         });
         let access = RwLock::new(effective_acl(&config, store.acl()?));
         let cove = Arc::new(Cove {
@@ -87,6 +92,7 @@ impl Cove {
             egress,
             access,
             confirmations: Mutex::new(Confirmations::new()),
+            metrics,
         });
         let report = cove.load_all()?;
         if cove.store.meta(SEEDED_KEY)?.is_none() {

@@ -15,6 +15,7 @@ pub mod egress;
 mod first_party;
 pub mod install;
 pub mod manifest;
+pub mod metrics;
 pub mod permissions;
 pub mod policy;
 pub mod registry;

@@ -19,6 +19,8 @@ use crate::store::{MasterKey, Store};
 /// A refused attempt, explained.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denial {
+    /// What kind of gate refused: `egress`, `secret`, `unapproved`, `limit`.
+    pub kind: &'static str,
     /// The plugin that tried.
     pub plugin: String,
     /// What it tried, e.g. `reach https://example.com`.
@@ -33,6 +35,7 @@ impl Denial {
     /// The refusal for a version no admin approved yet (grants do not apply to it).
     pub fn unapproved(plugin: &str, attempted: String) -> Denial {
         Denial {
+            kind: "unapproved",
             plugin: plugin.to_string(),
             attempted,
             reason:
@@ -133,6 +136,7 @@ impl Permissions {
     /// `host.secret(name)` for `plugin`: the value when a plain `secret` grant allows it.
     pub fn read_secret(&self, plugin: &str, name: &str) -> Result<String, Denial> {
         let deny = |reason: &str, fix: Option<String>| Denial {
+            kind: "secret",
             plugin: plugin.to_string(),
             attempted: format!("read the secret {name}"),
             reason: reason.to_string(),

@@ -17,8 +17,22 @@ fn http_chat_answers_commands_and_ignores_chatter() {
     assert_eq!(status, 200);
     assert_eq!(body["replies"][0]["kind"], "error");
     assert_eq!(body["replies"][0]["ephemeral"], true);
-    let (status, _) = http_request(server.addr, "GET", "/healthz", "");
+    let (status, health) = http_request(server.addr, "GET", "/healthz", "");
     assert_eq!(status, 200);
+    assert!(
+        health.contains("\"status\":\"ok\"") && health.contains("\"plugins\":5"),
+        "{health}"
+    );
+    let (status, metrics) = http_request(server.addr, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    for line in [
+        "cove_invocations_total{plugin=\"echo\",command=\"echo\",outcome=\"ok\"} 1",
+        "cove_invocations_total{plugin=\"echo\",command=\"sum\",outcome=\"ok\"} 1",
+        "cove_invocation_seconds_count 2",
+        "cove_instances_in_flight 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
 }
 
 #[test]

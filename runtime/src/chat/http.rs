@@ -58,7 +58,8 @@ pub async fn serve(
 pub fn routes(dispatcher: Arc<Dispatcher>) -> Router {
     Router::new()
         .route("/api/v1/messages", post(post_message))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(dispatcher)
 }
@@ -90,6 +91,35 @@ async fn post_message(State(dispatcher): State<Arc<Dispatcher>>, body: Bytes) ->
     };
     let replies = dispatcher.handle(&message).await;
     axum::Json(MessageResponse { replies }).into_response()
+}
+
+/// Liveness and a little state: the store answers and how many plugins serve.
+async fn healthz(State(dispatcher): State<Arc<Dispatcher>>) -> Response {
+    let cove = dispatcher.cove();
+    let plugins = cove.registry.snapshot().plugins().count();
+    match cove.store.meta("first-party-seeded") {
+        Ok(_) => {
+            axum::Json(serde_json::json!({ "status": "ok", "plugins": plugins })).into_response()
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "status": "error", "error": format!("{e:#}") })),
+        )
+            .into_response(),
+    }
+}
+
+/// Prometheus text format.
+async fn metrics(State(dispatcher): State<Arc<Dispatcher>>) -> Response {
+    let body = dispatcher.cove().metrics.render();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 fn bad_request(error: String) -> Response {

@@ -43,6 +43,7 @@ impl Dispatcher {
             .unwrap_or_else(|e| e.into_inner())
             .is_admin(subject);
         if !is_admin {
+            self.cove.metrics.denial("admin");
             let detail = format!("cove {verb}");
             self.audit_soon(
                 subject,

@@ -190,6 +190,7 @@ impl Dispatcher {
             .unwrap_or_else(|e| e.into_inner())
             .check(subject, plugin.name(), &line.command);
         if !decision.allowed {
+            self.cove.metrics.denial("acl");
             self.audit_soon(
                 subject,
                 "deny",
@@ -227,10 +228,20 @@ impl Dispatcher {
         let started = Instant::now();
         let (outcome, report) = self.invoke(plugin, &invocation).await;
         let outcome_word = match &outcome {
-            Ok(Ok(_)) => "ok".to_string(),
-            Ok(Err(_)) => "error".to_string(),
-            Err(e) => e.kind().to_string(),
+            Ok(Ok(_)) => "ok",
+            Ok(Err(_)) => "error",
+            Err(e) => {
+                self.cove.metrics.sandbox_failure(e.kind());
+                e.kind()
+            }
         };
+        self.cove.metrics.invocation(
+            plugin.name(),
+            &line.command,
+            outcome_word,
+            started.elapsed(),
+        );
+        let outcome_word = outcome_word.to_string();
         self.audit_soon(
             subject,
             "invoke",
@@ -305,6 +316,7 @@ impl Dispatcher {
             .into_iter()
             .map(|denial| {
                 let detail = format!("{}: {}", denial.attempted, denial.reason);
+                self.cove.metrics.denial(denial.kind);
                 self.audit_soon(subject, "deny", Some(&denial.plugin), detail, None);
                 ChatReply::error(denial.to_string())
             })
@@ -321,6 +333,7 @@ impl Dispatcher {
         CallReport,
     ) {
         let _permit = plugin.in_flight.acquire().await.ok();
+        let _running = self.cove.metrics.running();
         match self
             .cove
             .sandbox

@@ -52,6 +52,8 @@ pub struct EgressShared {
     pub resolver: Arc<dyn Resolver>,
     /// Caps and timeouts.
     pub limits: EgressLimits,
+    /// Where request outcomes are counted.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Denials seen during one invocation, reported to the user afterwards.
@@ -91,7 +93,9 @@ impl PluginEgress {
     }
 
     fn deny(&self, attempted: String, reason: String, fix: Option<String>) -> Error {
+        self.shared.metrics.egress("denied");
         let denial = Denial {
+            kind: if fix.is_some() { "egress" } else { "limit" },
             plugin: self.plugin.to_string(),
             attempted,
             reason,
@@ -126,6 +130,7 @@ impl PluginEgress {
             .map_err(|e| self.deny(format!("reach {scheme}://{authority}"), e.to_string(), None))?;
         if !self.approved {
             let denial = Denial::unapproved(&self.plugin, format!("reach {target}"));
+            self.shared.metrics.egress("denied");
             tracing::warn!(plugin = %self.plugin, "{denial}");
             self.denials
                 .lock()
@@ -196,10 +201,13 @@ impl WasiHttpHooks for PluginEgress {
         let limits = self.request_limits();
         let resolver = self.shared.resolver.clone();
         let (plugin, denials) = (self.plugin.clone(), self.denials.clone());
+        let metrics = self.shared.metrics.clone();
         Box::new(async move {
             let (target, grants) = admitted?;
-            let ip =
-                checked_address(&target, &grants, resolver.as_ref(), &plugin, &denials).await?;
+            let checked =
+                checked_address(&target, &grants, resolver.as_ref(), &plugin, &denials).await;
+            metrics.egress(if checked.is_ok() { "allowed" } else { "denied" });
+            let ip = checked?;
             let tls_host = match (&target.scheme, &target.host) {
                 (crate::policy::Scheme::Https, host) => Some(host.to_string()),
                 _ => None,
@@ -225,6 +233,7 @@ async fn checked_address(
 ) -> Result<IpAddr, Error> {
     let deny = |attempted: String, reason: String, fix: Option<String>| {
         let denial = Denial {
+            kind: "egress",
             plugin: plugin.to_string(),
             attempted,
             reason,
