@@ -14,10 +14,14 @@ const BUCKETS: [f64; 12] = [
 
 type Counter<K> = Mutex<BTreeMap<K, u64>>;
 
+/// plugin → command → outcome → count: nested so that counting an invocation allocates
+/// nothing once the plugin and command have been seen.
+type InvocationCounts = BTreeMap<String, BTreeMap<String, BTreeMap<&'static str, u64>>>;
+
 /// Everything `/metrics` reports.
 #[derive(Default)]
 pub struct Metrics {
-    invocations: Counter<(String, String, &'static str)>,
+    invocations: Mutex<InvocationCounts>,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
@@ -38,10 +42,21 @@ fn bump<K: Ord>(counter: &Counter<K>, key: K) {
 impl Metrics {
     /// One finished invocation: `outcome` is `ok`, `error`, or a sandbox failure kind.
     pub fn invocation(&self, plugin: &str, command: &str, outcome: &'static str, took: Duration) {
-        bump(
-            &self.invocations,
-            (plugin.to_string(), command.to_string(), outcome),
-        );
+        {
+            let mut counts = self.invocations.lock().unwrap_or_else(|e| e.into_inner());
+            if !counts.contains_key(plugin) {
+                counts.insert(plugin.to_string(), BTreeMap::new());
+            }
+            let commands = counts.get_mut(plugin).expect("inserted above");
+            if !commands.contains_key(command) {
+                commands.insert(command.to_string(), BTreeMap::new());
+            }
+            *commands
+                .get_mut(command)
+                .expect("inserted above")
+                .entry(outcome)
+                .or_default() += 1;
+        }
         let seconds = took.as_secs_f64();
         for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {
             if seconds <= *bound {
@@ -81,18 +96,20 @@ impl Metrics {
             "# HELP cove_invocations_total Commands run, by plugin, command and outcome.\n",
         );
         out.push_str("# TYPE cove_invocations_total counter\n");
-        for ((plugin, command, outcome), n) in self
+        for (plugin, commands) in self
             .invocations
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
         {
-            let _ = writeln!(
-                out,
-                "cove_invocations_total{{plugin=\"{}\",command=\"{}\",outcome=\"{outcome}\"}} {n}",
-                escape(plugin),
-                escape(command)
-            );
+            for (command, outcomes) in commands {
+                let (plugin, command) = (escape(plugin), escape(command));
+                for (outcome, n) in outcomes {
+                    let labels =
+                        format!("plugin=\"{plugin}\",command=\"{command}\",outcome=\"{outcome}\"");
+                    let _ = writeln!(out, "cove_invocations_total{{{labels}}} {n}");
+                }
+            }
         }
         out.push_str("# HELP cove_invocation_seconds Time from message to reply.\n# TYPE cove_invocation_seconds histogram\n");
         for (bound, bucket) in BUCKETS.iter().zip(&self.latency_buckets) {

@@ -141,7 +141,7 @@ impl Dispatcher {
     fn help(&self, catalog: &Catalog, raw: &str, subject: &Subject) -> ChatReply {
         let prefix = &self.cove.config.prefix;
         let acl = self.cove.access.read().unwrap_or_else(|e| e.into_inner());
-        let may_run = |plugin: &str, command: &str| acl.check(subject, plugin, command).allowed;
+        let may_run = |plugin: &str, command: &str| acl.allows(subject, plugin, command);
         let topic = raw.split_whitespace().next().unwrap_or("");
         if topic.is_empty() {
             return ChatReply::ok(help::overview(catalog, prefix, &may_run));
@@ -183,22 +183,17 @@ impl Dispatcher {
                 prefix,
             )];
         };
-        let decision = self
-            .cove
-            .access
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .check(subject, plugin.name(), &line.command);
-        if !decision.allowed {
+        // The explanation is built only for a refusal: `allows` costs no allocation.
+        let refusal = {
+            let access = self.cove.access.read().unwrap_or_else(|e| e.into_inner());
+            (!access.allows(subject, plugin.name(), &line.command))
+                .then(|| access.check(subject, plugin.name(), &line.command).reason)
+        };
+        if let Some(reason) = refusal {
             self.cove.metrics.denial("acl");
-            self.audit_soon(
-                subject,
-                "deny",
-                Some(plugin.name()),
-                format!("run {}: {}", line.command, decision.reason),
-                None,
-            );
-            return vec![ChatReply::error(format!("denied: {}", decision.reason))];
+            let detail = format!("run {}: {reason}", line.command);
+            self.audit_soon(subject, "deny", Some(plugin.name()), detail, None);
+            return vec![ChatReply::error(format!("denied: {reason}"))];
         }
         let usage_line = || args::usage(prefix, spec);
         // An apostrophe in free text ("don't") is not a quote: commands ending in free text
