@@ -122,6 +122,14 @@ impl Env {
         Done::from(child.wait_with_output().expect("wait for cove"))
     }
 
+    /// `cove grant <plugin> <words…>`, asserting success.
+    pub fn grant(&self, plugin: &str, words: &[&str]) {
+        let mut args = vec!["grant", plugin];
+        args.extend_from_slice(words);
+        let done = self.cove(&args);
+        assert!(done.ok, "cove grant {plugin} {words:?}: {done:?}");
+    }
+
     /// `cove run <line>` as `user`.
     pub fn run_as(&self, user: &str, line: &str) -> Done {
         self.cove(&["run", line, "--user", user])

@@ -133,15 +133,7 @@ fn a_non_admins_upload_runs_without_grants_until_approved() {
     let port = server.port();
     let env = Env::new().var("COVE_ADMINS", "root");
     env.install(&hostile("netprobe"));
-    assert!(
-        env.cove(&[
-            "grant",
-            "netprobe",
-            "net",
-            &format!("http://127.0.0.1:{port}")
-        ])
-        .ok
-    );
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let url = format!("http://127.0.0.1:{port}/");
     assert!(
         env.run(&format!("!fetch {url}"))

@@ -32,13 +32,6 @@ fn probe_env(server: &FakeHttp) -> Env {
     env
 }
 
-fn grant(env: &Env, words: &[&str]) {
-    let mut args = vec!["grant", "netprobe"];
-    args.extend_from_slice(words);
-    let done = env.cove(&args);
-    assert!(done.ok, "grant {words:?}: {done:?}");
-}
-
 #[test]
 fn requests_are_denied_until_granted_and_explained() {
     let server = fake();
@@ -56,7 +49,7 @@ fn requests_are_denied_until_granted_and_explained() {
     assert!(server.seen().is_empty(), "nothing may leave before a grant");
 
     // The name is granted, but it resolves to a loopback address: refused unless named.
-    grant(&env, &["net", &format!("http://api.test:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://api.test:{port}")]);
     let loopback = env.run(&format!("!fetch {url}"));
     assert!(
         loopback
@@ -74,7 +67,7 @@ fn requests_are_denied_until_granted_and_explained() {
     );
     assert!(server.seen().is_empty());
 
-    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let allowed = env.run(&format!("!fetch {url}"));
     assert!(allowed.ok, "{allowed:?}");
     assert!(
@@ -98,7 +91,7 @@ fn every_spelling_of_an_address_is_the_same_address() {
     let server = fake();
     let env = probe_env(&server);
     let port = server.port();
-    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     for host in [
         "127.0.0.1",
         "2130706433",
@@ -139,8 +132,8 @@ fn every_spelling_of_an_address_is_the_same_address() {
 fn private_and_metadata_answers_are_refused_even_for_granted_names() {
     let server = fake();
     let env = probe_env(&server);
-    grant(&env, &["net", "http://meta.test"]);
-    grant(&env, &["net", "http://mixed.test"]);
+    env.grant("netprobe", &["net", "http://meta.test"]);
+    env.grant("netprobe", &["net", "http://mixed.test"]);
     let meta = env.run("!fetch http://meta.test/latest/meta-data/");
     assert!(
         meta.stdout
@@ -156,7 +149,7 @@ fn private_and_metadata_answers_are_refused_even_for_granted_names() {
         mixed.stdout
     );
     // A range grant never opens the metadata address.
-    grant(&env, &["net", "http://169.254.0.0/16"]);
+    env.grant("netprobe", &["net", "http://169.254.0.0/16"]);
     let still = env.run("!fetch http://meta.test/");
     assert!(still.stdout.contains("cloud metadata"), "{}", still.stdout);
 }
@@ -166,7 +159,7 @@ fn redirects_are_returned_not_followed_and_host_headers_do_not_steer() {
     let server = fake();
     let env = probe_env(&server);
     let port = server.port();
-    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let redirect = env.run(&format!("!fetch http://127.0.0.1:{port}/redirect"));
     assert!(
         redirect.stdout.contains("status=302"),
@@ -199,7 +192,7 @@ fn request_count_and_body_size_are_capped() {
     )
     .unwrap();
     let port = server.port();
-    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let many = env.run(&format!("!fetch-n http://127.0.0.1:{port}/x 5"));
     assert!(many.stdout.contains("ok=3"), "{}", many.stdout);
     assert!(
@@ -269,7 +262,7 @@ fn http_check_reports_status_and_latency_once_granted() {
         format!("http://status.test:{port}"),
         format!("http://127.0.0.1:{port}"),
     ] {
-        assert!(env.cove(&["grant", "http-check", "net", &grant]).ok);
+        env.grant("http-check", &["net", &grant]);
     }
     let ok = env.run(&format!("!status {url}"));
     assert!(ok.ok, "{ok:?}");
@@ -290,7 +283,7 @@ fn a_slow_server_hits_the_first_byte_timeout_not_the_sandbox_deadline() {
     )
     .unwrap();
     let port = server.port();
-    grant(&env, &["net", &format!("http://127.0.0.1:{port}")]);
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let slow = env.run(&format!("!fetch http://127.0.0.1:{port}/slow"));
     assert!(
         slow.stdout.contains("error="),

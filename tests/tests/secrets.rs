@@ -49,7 +49,7 @@ fn secrets_are_sealed_granted_and_redacted() {
         denied.stdout
     );
 
-    assert!(env.cove(&["grant", "netprobe", "secret", "PROBE_TOKEN"]).ok);
+    env.grant("netprobe", &["secret", "PROBE_TOKEN"]);
     let read = env.run("!secret PROBE_TOKEN");
     assert!(
         read.stdout.contains("secret=[redacted:PROBE_TOKEN]"),
@@ -75,16 +75,9 @@ fn secrets_are_sealed_granted_and_redacted() {
         env.cove(&["revoke", "netprobe", "secret", "PROBE_TOKEN"])
             .ok
     );
-    assert!(
-        env.cove(&[
-            "grant",
-            "netprobe",
-            "secret",
-            "PROBE_TOKEN",
-            "--inject",
-            "api.example.com"
-        ])
-        .ok
+    env.grant(
+        "netprobe",
+        &["secret", "PROBE_TOKEN", "--inject", "api.example.com"],
     );
     assert!(env.run("!secret PROBE_TOKEN").stdout.contains("denied="));
 
@@ -149,9 +142,7 @@ fn an_injected_token_reaches_only_its_host() {
         &["net", &format!("http://127.0.0.1:{port}")],
     ];
     for words in github_grants {
-        let mut args = vec!["grant", "github"];
-        args.extend_from_slice(words);
-        assert!(env.cove(&args).ok, "{words:?}");
+        env.grant("github", words);
     }
     let issue = env.run("!gh issue o/r#12");
     assert!(
@@ -173,35 +164,20 @@ fn an_injected_token_reaches_only_its_host() {
     assert!(!issue.stdout.contains("ghp-test-token"));
 
     // The plugin cannot overwrite the injected header with a value of its own…
-    assert!(
-        env.cove(&[
-            "grant",
-            "github",
-            "net",
-            &format!("http://api.github.test:{port}")
-        ])
-        .ok
+    env.grant(
+        "github",
+        &["net", &format!("http://api.github.test:{port}")],
     );
-    assert!(
-        env.cove(&[
-            "grant",
-            "netprobe",
+    env.grant(
+        "netprobe",
+        &[
             "secret",
             "GITHUB_TOKEN",
             "--inject",
-            &format!("http://api.github.test:{port}")
-        ])
-        .ok
+            &format!("http://api.github.test:{port}"),
+        ],
     );
-    assert!(
-        env.cove(&[
-            "grant",
-            "netprobe",
-            "net",
-            &format!("http://127.0.0.1:{port}")
-        ])
-        .ok
-    );
+    env.grant("netprobe", &["net", &format!("http://127.0.0.1:{port}")]);
     let forged = env.run(&format!(
         "!fetch-with-header http://api.github.test:{port}/repos/o/r/issues/12 Authorization forged"
     ));
@@ -219,7 +195,7 @@ fn an_injected_token_reaches_only_its_host() {
         format!("http://other.test:{other_port}"),
         format!("http://127.0.0.1:{other_port}"),
     ] {
-        assert!(env.cove(&["grant", "netprobe", "net", &words]).ok);
+        env.grant("netprobe", &["net", &words]);
     }
     let fetched = env.run(&format!("!fetch http://other.test:{other_port}/"));
     assert!(fetched.stdout.contains("status=200"), "{fetched:?}");
