@@ -5,6 +5,7 @@
 //! serving now. See `docs/architecture.md`.
 
 pub mod admin;
+pub mod admin_api;
 pub mod app;
 pub mod audit;
 pub mod chat;

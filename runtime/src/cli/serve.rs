@@ -15,10 +15,23 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
+    let cove = dispatcher.cove().clone();
+    let (token, created) = crate::admin_api::load_token(
+        &cove.config.data_dir,
+        std::env::var("COVE_ADMIN_TOKEN").ok(),
+    )?;
     // Tests and scripts read this line to learn the port when --listen ends in :0.
     println!("cove listening on http://{local}");
+    if created {
+        let path = cove.config.data_dir.join(crate::admin_api::TOKEN_FILE);
+        println!(
+            "admin API token (shown once; also in {}): {token}",
+            path.display()
+        );
+    }
     tracing::info!(%local, "listening");
-    http::serve(listener, http::routes(dispatcher), shutdown_signal())
+    let router = http::routes(dispatcher).merge(crate::admin_api::routes(cove, token));
+    http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
     tracing::info!("stopped");

@@ -19,7 +19,7 @@ use anyhow::Context;
 pub use audit::{AuditEvent, AuditRecord, ChainReport};
 pub use kv::{KvError, MAX_KEY_BYTES};
 pub use plugins::{PluginRecord, VersionRecord};
-pub use secrets::{KEY_FILE, MAX_SECRET_BYTES, MasterKey};
+pub use secrets::{KEY_FILE, MAX_SECRET_BYTES, MasterKey, write_private};
 
 /// Handle to the database; cheap to clone (sled handles are reference counted).
 #[derive(Clone)]

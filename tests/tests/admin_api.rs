@@ -1,0 +1,202 @@
+//! The admin HTTP API: token required on every call, uploads with clear errors, grants,
+//! plugin info with requested vs granted, audit.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use cove_tests::{Env, first_party, hostile};
+
+/// One request with optional bearer token and content type; returns status and body.
+fn call(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body))
+        .expect("send");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (
+        head.split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        body.to_string(),
+    )
+}
+
+#[test]
+fn every_call_needs_the_token() {
+    let env = Env::new();
+    let server = env.serve();
+    let token = std::fs::read_to_string(env.data_dir().join("admin.token")).expect("token file");
+    for (method, path) in [
+        ("GET", "/api/v1/plugins"),
+        ("POST", "/api/v1/plugins"),
+        ("GET", "/api/v1/audit"),
+    ] {
+        let (status, body) = call(server.addr, method, path, None, "application/json", b"");
+        assert_eq!(status, 401, "{method} {path}: {body}");
+        let (status, _) = call(
+            server.addr,
+            method,
+            path,
+            Some("wrong-token"),
+            "application/json",
+            b"",
+        );
+        assert_eq!(status, 401, "{method} {path} with a wrong token");
+    }
+    let (status, body) = call(
+        server.addr,
+        "GET",
+        "/api/v1/plugins",
+        Some(token.trim()),
+        "application/json",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"name\":\"echo\""), "{body}");
+    // The chat endpoint stays open, as before.
+    assert_eq!(server.reply("!echo still-open"), "still-open");
+}
+
+#[test]
+fn uploads_grants_info_and_audit() {
+    let env = Env::new()
+        .var("COVE_ADMIN_TOKEN", "test-token-123")
+        .var("COVE_MAX_PLUGIN_BYTES", "1000000");
+    let server = env.serve();
+    let token = Some("test-token-123");
+    let (status, body) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins",
+        token,
+        "application/wasm",
+        b"not wasm at all",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("the file is not WebAssembly"), "{body}");
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins",
+        token,
+        "text/plain",
+        b"x",
+    );
+    assert_eq!(status, 415);
+    let big = vec![0u8; 1_200_000];
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins",
+        token,
+        "application/wasm",
+        &big,
+    );
+    assert_eq!(status, 413, "an upload over the limit is refused");
+
+    let wasm = std::fs::read(hostile("netprobe")).unwrap();
+    let (status, body) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins",
+        token,
+        "application/wasm",
+        &wasm,
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("\"name\":\"netprobe\""), "{body}");
+    assert!(
+        server.reply("!secret PROBE_TOKEN").contains("denied="),
+        "the new plugin serves at once"
+    );
+
+    let grant = br#"{"grant": "net http://127.0.0.1:9"}"#;
+    let (status, body) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins/netprobe/grants",
+        token,
+        "application/json",
+        grant,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        server.addr,
+        "GET",
+        "/api/v1/plugins/netprobe",
+        token,
+        "application/json",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["permissions"]["granted"][0], "net http://127.0.0.1:9");
+    assert!(
+        info["permissions"]["requested"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "secret PROBE_TOKEN"),
+        "{body}"
+    );
+    let (status, _) = call(
+        server.addr,
+        "DELETE",
+        "/api/v1/plugins/netprobe/grants",
+        token,
+        "application/json",
+        grant,
+    );
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins/netprobe/grants",
+        token,
+        "application/json",
+        br#"{"grant": "net *"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+
+    let (status, body) = call(
+        server.addr,
+        "GET",
+        "/api/v1/audit?plugin=netprobe",
+        token,
+        "application/json",
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    for action in ["\"install\"", "\"grant\"", "\"revoke\""] {
+        assert!(body.contains(action), "{action} missing from {body}");
+    }
+    let (status, _) = call(
+        server.addr,
+        "GET",
+        "/api/v1/plugins/nope",
+        token,
+        "application/json",
+        b"",
+    );
+    assert_eq!(status, 404);
+    let _ = first_party("echo");
+}
