@@ -2,7 +2,9 @@
 //! directory, start `cove serve` on a free loopback port, and talk HTTP to it.
 //!
 //! The tests live in `tests/tests/`. `cargo test --workspace` builds the `cove` binary, the
-//! first-party plugins and the hostile plugins in `tests/hostile/` before any test runs.
+//! first-party plugins and the hostile plugins in `tests/hostile/` before any test runs. A
+//! single file run with `cargo test --test <name>` does not rebuild the binary: run
+//! `cargo build -p cove` first, or the tests drive a stale `cove`.
 
 pub mod fake_http;
 

@@ -200,3 +200,41 @@ fn uploads_grants_info_and_audit() {
     assert_eq!(status, 404);
     let _ = first_party("echo");
 }
+
+#[test]
+fn cli_admin_commands_reach_a_running_server_through_the_api() {
+    let env = Env::new();
+    let server = env.serve();
+    let installed = env.cove(&[
+        "plugin",
+        "install",
+        &hostile("netprobe").display().to_string(),
+    ]);
+    assert!(
+        installed.ok && installed.stdout.contains("Installed netprobe"),
+        "{installed:?}"
+    );
+    let list = env.cove(&["plugin", "list"]);
+    assert!(list.ok && list.stdout.contains("netprobe"), "{list:?}");
+    let granted = env.cove(&["grant", "netprobe", "secret", "PROBE_TOKEN"]);
+    assert!(
+        granted.ok && granted.stdout.contains("Granted netprobe"),
+        "{granted:?}"
+    );
+    assert!(
+        server
+            .reply("!secret PROBE_TOKEN")
+            .contains("no secret by that name is set"),
+        "the grant is in force at once"
+    );
+    let revoked = env.cove(&["revoke", "netprobe", "secret", "PROBE_TOKEN"]);
+    assert!(revoked.ok, "{revoked:?}");
+    let bad = env.cove(&["grant", "netprobe", "net", "*"]);
+    assert!(!bad.ok && bad.stderr.contains("HTTP 400"), "{bad:?}");
+    // Commands that need the store itself still say why they cannot run.
+    let run = env.run("!echo hi");
+    assert!(
+        !run.ok && run.stderr.contains("in use by another cove process"),
+        "{run:?}"
+    );
+}

@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod plugin;
+mod remote;
 mod scaffold;
 mod serve;
 
@@ -183,9 +184,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Plugin(command) => plugin::run(command, open(config).await?.cove()).await,
-        Command::Grant(args) => admin::grant(open(config).await?.cove(), args),
-        Command::Revoke(args) => admin::revoke(open(config).await?.cove(), args),
+        Command::Plugin(command) => match open_or_remote(config).await? {
+            Opened::Local(d) => plugin::run(command, d.cove()).await,
+            Opened::Remote(r) => plugin::run_remote(command, &r),
+        },
+        Command::Grant(args) => match open_or_remote(config).await? {
+            Opened::Local(d) => admin::grant(d.cove(), args),
+            Opened::Remote(r) => remote::change_grant(&r, &args.plugin, &args.grant, true),
+        },
+        Command::Revoke(args) => match open_or_remote(config).await? {
+            Opened::Local(d) => admin::revoke(d.cove(), args),
+            Opened::Remote(r) => remote::change_grant(&r, &args.plugin, &args.grant, false),
+        },
         Command::Grants { plugin } => {
             println!(
                 "{}",
@@ -201,6 +211,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(command) => admin::admin(open(config).await?.cove(), command),
         Command::Acl(command) => admin::acl(open(config).await?.cove(), command),
         Command::Bench(args) => bench::run(args, config).await,
+    }
+}
+
+/// Where an admin command runs: on the store directly, or through a running server.
+enum Opened {
+    Local(Arc<Dispatcher>),
+    Remote(remote::Remote),
+}
+
+/// Opens the store, or, when `cove serve` holds it, the server's admin API.
+async fn open_or_remote(config: Config) -> anyhow::Result<Opened> {
+    let remote_config = config.clone();
+    match open(config).await {
+        Ok(dispatcher) => Ok(Opened::Local(dispatcher)),
+        Err(e) if e.downcast_ref::<crate::store::StoreInUse>().is_some() => {
+            Ok(Opened::Remote(remote::Remote::new(&remote_config)?))
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -158,6 +158,28 @@ pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// The plugin commands that work through a running server's admin API.
+pub fn run_remote(
+    command: PluginCommand,
+    remote: &super::remote::Remote,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        PluginCommand::List => super::remote::list(remote),
+        PluginCommand::Install {
+            file,
+            uploader: None,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            super::remote::install(remote, &bytes)
+        }
+        _ => anyhow::bail!(
+            "a cove server holds the data directory; this command needs the store itself: stop \
+             `cove serve`, or use the admin API"
+        ),
+    }
+}
+
 /// Reads a file, refusing one over `limit` bytes before reading it whole.
 fn read_limited(file: &PathBuf, limit: u64) -> anyhow::Result<Vec<u8>> {
     let size = std::fs::metadata(file)

@@ -8,6 +8,9 @@ use anyhow::Context;
 use crate::chat::http;
 use crate::dispatch::Dispatcher;
 
+/// Where a running server writes the address it listens on, inside the data directory.
+pub const ADDR_FILE: &str = "server.addr";
+
 /// Serves until a shutdown signal; in-flight requests finish (or hit their deadline) first.
 pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
     let addr = dispatcher.cove().config.listen;
@@ -20,8 +23,12 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         &cove.config.data_dir,
         std::env::var("COVE_ADMIN_TOKEN").ok(),
     )?;
-    // Tests and scripts read this line to learn the port when --listen ends in :0.
+    // Tests and scripts read this line to learn the port when --listen ends in :0; the CLI
+    // reads the file to reach this server's admin API while the store is held.
     println!("cove listening on http://{local}");
+    let addr_file = cove.config.data_dir.join(ADDR_FILE);
+    std::fs::write(&addr_file, local.to_string())
+        .with_context(|| format!("cannot write {}", addr_file.display()))?;
     if created {
         let path = cove.config.data_dir.join(crate::admin_api::TOKEN_FILE);
         println!(
@@ -34,6 +41,7 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
     http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
+    let _ = std::fs::remove_file(&addr_file);
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -95,6 +95,18 @@ impl Store {
     }
 }
 
+/// Another process (normally `cove serve`) holds the data directory.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the data directory {} is in use by another cove process (only one may open it; \
+     stop `cove serve` or use another --data-dir)",
+    dir.display()
+)]
+pub struct StoreInUse {
+    /// The data directory.
+    pub dir: std::path::PathBuf,
+}
+
 /// sled reports a second process as a generic I/O error; say what it means.
 fn open_error(dir: &Path, e: sled::Error) -> anyhow::Error {
     let text = e.to_string();
@@ -102,11 +114,10 @@ fn open_error(dir: &Path, e: sled::Error) -> anyhow::Error {
         || text.contains("WouldBlock")
         || text.contains("temporarily unavailable")
     {
-        anyhow::anyhow!(
-            "the data directory {} is in use by another cove process (only one may open it; \
-             stop `cove serve` or use another --data-dir)",
-            dir.display()
-        )
+        StoreInUse {
+            dir: dir.to_path_buf(),
+        }
+        .into()
     } else {
         anyhow::anyhow!("cannot open the store in {}: {text}", dir.display())
     }
