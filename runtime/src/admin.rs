@@ -145,6 +145,18 @@ impl Cove {
 }
 
 impl Cove {
+    /// The access list as stored (rules, added admins, default), without the configured
+    /// admins: what `cove acl` and `cove admin` edit.
+    pub fn stored_acl(&self) -> anyhow::Result<crate::policy::acl::Acl> {
+        Ok(self
+            .store
+            .acl()?
+            .unwrap_or_else(|| crate::policy::acl::Acl {
+                default: self.config.access.default,
+                ..Default::default()
+            }))
+    }
+
     /// Saves the stored access list and puts it (with the configured admins) in force.
     pub fn save_acl(
         &self,

@@ -8,6 +8,12 @@
 //! | GET | `/api/v1/plugins/{name}` | manifest, versions, requested and granted permissions |
 //! | POST | `/api/v1/plugins/{name}/grants` | `{"grant": "net api.github.com"}` |
 //! | DELETE | `/api/v1/plugins/{name}/grants` | `{"grant": "net api.github.com"}` |
+//! | POST | `/api/v1/plugins/{name}/approve`, `/rollback` | approve the active version, roll back |
+//! | DELETE | `/api/v1/plugins/{name}` | remove a plugin |
+//! | GET | `/api/v1/secrets` | secret names (never values) |
+//! | PUT / DELETE | `/api/v1/secrets/{NAME}` | set (raw body is the value) / remove |
+//! | GET | `/api/v1/acl` | rules, default, admins |
+//! | POST / DELETE | `/api/v1/acl` | `{"rule": "allow deploy role:oncall"}` |
 //! | GET | `/api/v1/audit?plugin=&user=&limit=` | audit records, newest last |
 //!
 //! The token is `COVE_ADMIN_TOKEN`, or `admin.token` in the data directory (mode 0600),
@@ -71,7 +77,27 @@ pub fn routes(cove: Arc<Cove>, token: String) -> Router {
     };
     Router::new()
         .route("/api/v1/plugins", get(list_plugins).post(upload_plugin))
-        .route("/api/v1/plugins/{name}", get(plugin_info))
+        .route(
+            "/api/v1/plugins/{name}",
+            get(plugin_info).delete(remove_plugin),
+        )
+        .route(
+            "/api/v1/plugins/{name}/approve",
+            axum::routing::post(approve_plugin),
+        )
+        .route(
+            "/api/v1/plugins/{name}/rollback",
+            axum::routing::post(rollback_plugin),
+        )
+        .route("/api/v1/secrets", get(list_secrets))
+        .route(
+            "/api/v1/secrets/{name}",
+            axum::routing::put(set_secret).delete(remove_secret),
+        )
+        .route(
+            "/api/v1/acl",
+            get(show_acl).post(add_rule).delete(remove_rule),
+        )
         .route(
             "/api/v1/plugins/{name}/grants",
             axum::routing::post(add_grant).delete(remove_grant),
@@ -229,10 +255,122 @@ fn change_grant(
     } else {
         state.cove.revoke(API_ACTOR, &name, &words)
     };
+    outcome(result)
+}
+
+fn outcome(result: anyhow::Result<String>) -> Response {
     match result {
         Ok(message) => axum::Json(json!({ "message": message })).into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, format!("{e:#}")),
     }
+}
+
+async fn remove_plugin(State(state): State<ApiState>, UrlPath(name): UrlPath<String>) -> Response {
+    let removed = state.cove.remove(API_ACTOR, &name);
+    outcome(removed.map(|r| format!("Removed {name} ({} version(s)).", r.versions.len())))
+}
+
+async fn approve_plugin(State(state): State<ApiState>, UrlPath(name): UrlPath<String>) -> Response {
+    outcome(
+        state
+            .cove
+            .approve(API_ACTOR, &name)
+            .map(|r| format!("Approved {name} (sha256 {}).", r.active)),
+    )
+}
+
+async fn rollback_plugin(
+    State(state): State<ApiState>,
+    UrlPath(name): UrlPath<String>,
+) -> Response {
+    let rolled = state.cove.rollback(API_ACTOR, &name).await;
+    outcome(rolled.map(|r| format!("Rolled {name} back to sha256 {}.", r.active)))
+}
+
+async fn list_secrets(State(state): State<ApiState>) -> Response {
+    match state.cove.store.secret_names() {
+        Ok(names) => axum::Json(json!({ "secrets": names })).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+    }
+}
+
+async fn set_secret(
+    State(state): State<ApiState>,
+    UrlPath(name): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    outcome(state.cove.set_secret(API_ACTOR, &name, &body))
+}
+
+async fn remove_secret(State(state): State<ApiState>, UrlPath(name): UrlPath<String>) -> Response {
+    outcome(state.cove.remove_secret(API_ACTOR, &name))
+}
+
+async fn show_acl(State(state): State<ApiState>) -> Response {
+    let acl = state
+        .cove
+        .access
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    axum::Json(acl).into_response()
+}
+
+#[derive(Deserialize)]
+struct RuleBody {
+    rule: String,
+}
+
+async fn add_rule(state: State<ApiState>, body: Bytes) -> Response {
+    change_rule(state, body, true)
+}
+
+async fn remove_rule(state: State<ApiState>, body: Bytes) -> Response {
+    change_rule(state, body, false)
+}
+
+fn change_rule(State(state): State<ApiState>, body: Bytes, add: bool) -> Response {
+    let parsed = serde_json::from_slice::<RuleBody>(&body)
+        .map_err(anyhow::Error::from)
+        .and_then(|b| {
+            let words: Vec<&str> = b.rule.split_whitespace().collect();
+            crate::policy::acl::Rule::parse(&words).map_err(anyhow::Error::from)
+        });
+    let rule = match parsed {
+        Ok(rule) => rule,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("expected {{\"rule\": \"allow deploy role:oncall\"}}: {e:#}"),
+            );
+        }
+    };
+    outcome(apply_rule(&state.cove, rule, add))
+}
+
+fn apply_rule(cove: &Cove, rule: crate::policy::acl::Rule, add: bool) -> anyhow::Result<String> {
+    let mut stored = match cove.store.acl()? {
+        Some(acl) => acl,
+        None => cove
+            .access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
+    };
+    let changed = if add {
+        stored.add_rule(rule.clone())
+    } else {
+        stored.remove_rule(&rule)
+    };
+    if !changed {
+        anyhow::bail!("nothing to change for `{rule}`");
+    }
+    let verb = if add { "acl" } else { "acl remove" };
+    cove.save_acl(API_ACTOR, &stored, format!("{verb} {rule}"))?;
+    Ok(format!(
+        "{} `{rule}`.",
+        if add { "Added" } else { "Removed" }
+    ))
 }
 
 #[derive(Deserialize)]

@@ -238,3 +238,117 @@ fn cli_admin_commands_reach_a_running_server_through_the_api() {
         "{run:?}"
     );
 }
+
+#[test]
+fn secrets_rules_and_plugin_lifecycle_over_the_api() {
+    let env = Env::new().var("COVE_ADMIN_TOKEN", "t0ken");
+    let server = env.serve();
+    let token = Some("t0ken");
+    let json = "application/json";
+    let (status, body) = call(
+        server.addr,
+        "PUT",
+        "/api/v1/secrets/API_TOKEN",
+        token,
+        "text/plain",
+        b"value-from-api",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = call(server.addr, "GET", "/api/v1/secrets", token, json, b"");
+    assert!(
+        body.contains("API_TOKEN") && !body.contains("value-from-api"),
+        "{body}"
+    );
+    let (status, _) = call(
+        server.addr,
+        "PUT",
+        "/api/v1/secrets/bad-name",
+        token,
+        "text/plain",
+        b"x",
+    );
+    assert_eq!(status, 400);
+    let (status, _) = call(
+        server.addr,
+        "DELETE",
+        "/api/v1/secrets/API_TOKEN",
+        token,
+        json,
+        b"",
+    );
+    assert_eq!(status, 200);
+
+    let rule = br#"{"rule": "deny echo user:u1"}"#;
+    let (status, body) = call(server.addr, "POST", "/api/v1/acl", token, json, rule);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        server.reply("!echo hi").starts_with("denied: "),
+        "the rule is in force at once"
+    );
+    let (_, body) = call(server.addr, "GET", "/api/v1/acl", token, json, b"");
+    assert!(body.contains("deny echo user:u1"), "{body}");
+    let (status, _) = call(server.addr, "DELETE", "/api/v1/acl", token, json, rule);
+    assert_eq!(status, 200);
+    assert_eq!(server.reply("!echo hi"), "hi");
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/acl",
+        token,
+        json,
+        br#"{"rule": "allow"}"#,
+    );
+    assert_eq!(status, 400);
+
+    let wasm = std::fs::read(hostile("echo2")).unwrap();
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins",
+        token,
+        "application/wasm",
+        &wasm,
+    );
+    assert_eq!(status, 201);
+    assert_eq!(server.reply("!echo v2"), "echo2: v2");
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins/echo/rollback",
+        token,
+        json,
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(server.reply("!echo v1"), "v1");
+    let (status, _) = call(
+        server.addr,
+        "POST",
+        "/api/v1/plugins/echo/approve",
+        token,
+        json,
+        b"",
+    );
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        server.addr,
+        "DELETE",
+        "/api/v1/plugins/echo",
+        token,
+        json,
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(server.reply("!echo gone").contains("Unknown command"));
+    let (_, audit) = call(server.addr, "GET", "/api/v1/audit", token, json, b"");
+    for action in [
+        "secret.set",
+        "secret.remove",
+        "\"acl\"",
+        "rollback",
+        "approve",
+        "remove",
+    ] {
+        assert!(audit.contains(action), "{action} missing from the audit");
+    }
+}

@@ -212,7 +212,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// `cove admin …`.
 pub fn admin(cove: &Cove, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    let mut stored = cove.store.acl()?.unwrap_or_default();
+    let mut stored = cove.stored_acl()?;
     let text = match command {
         AdminCommand::List => {
             let acl = cove.access.read().unwrap_or_else(|e| e.into_inner());
@@ -244,12 +244,7 @@ pub fn admin(cove: &Cove, command: AdminCommand) -> anyhow::Result<ExitCode> {
 
 /// `cove acl …`.
 pub fn acl(cove: &Cove, command: AclCommand) -> anyhow::Result<ExitCode> {
-    let mut stored = cove.store.acl()?.unwrap_or_else(|| {
-        cove.access
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    });
+    let mut stored = cove.stored_acl()?;
     let text = match command {
         AclCommand::List => {
             let acl = cove.access.read().unwrap_or_else(|e| e.into_inner());
