@@ -247,6 +247,18 @@ impl Server {
         })
     }
 
+    /// An admin API call with `token` (or none); returns status and body text.
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, String) {
+        http_call(self.addr, method, path, token, content_type, body)
+    }
+
     /// POSTs a raw body to `path`.
     pub fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
         let (status, text) = http_request(self.addr, "POST", path, body);
@@ -287,19 +299,45 @@ pub fn terminate(child: &Child) {
     assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
 }
 
-/// One HTTP/1.1 request with `Connection: close`; returns status and body text.
+/// One HTTP/1.1 JSON request with `Connection: close`; returns status and body text.
 pub fn http_request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_call(
+        addr,
+        method,
+        path,
+        None,
+        "application/json",
+        body.as_bytes(),
+    )
+}
+
+/// One HTTP/1.1 request with an optional bearer token and any content type.
+pub fn http_call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(request.as_bytes()).expect("send");
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body))
+        .expect("send");
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read");
+    // A server may close early (e.g. refusing an oversized body): keep what arrived.
+    let _ = stream.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head

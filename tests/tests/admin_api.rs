@@ -1,44 +1,7 @@
 //! The admin HTTP API: token required on every call, uploads with clear errors, grants,
 //! plugin info with requested vs granted, audit.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use cove_tests::{Env, first_party, hostile};
-
-/// One request with optional bearer token and content type; returns status and body.
-fn call(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    content_type: &str,
-    body: &[u8],
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body))
-        .expect("send");
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (
-        head.split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0),
-        body.to_string(),
-    )
-}
 
 #[test]
 fn every_call_needs_the_token() {
@@ -50,20 +13,12 @@ fn every_call_needs_the_token() {
         ("POST", "/api/v1/plugins"),
         ("GET", "/api/v1/audit"),
     ] {
-        let (status, body) = call(server.addr, method, path, None, "application/json", b"");
+        let (status, body) = server.api(method, path, None, "application/json", b"");
         assert_eq!(status, 401, "{method} {path}: {body}");
-        let (status, _) = call(
-            server.addr,
-            method,
-            path,
-            Some("wrong-token"),
-            "application/json",
-            b"",
-        );
+        let (status, _) = server.api(method, path, Some("wrong-token"), "application/json", b"");
         assert_eq!(status, 401, "{method} {path} with a wrong token");
     }
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "GET",
         "/api/v1/plugins",
         Some(token.trim()),
@@ -83,8 +38,7 @@ fn uploads_grants_info_and_audit() {
         .var("COVE_MAX_PLUGIN_BYTES", "1000000");
     let server = env.serve();
     let token = Some("test-token-123");
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "POST",
         "/api/v1/plugins",
         token,
@@ -93,35 +47,14 @@ fn uploads_grants_info_and_audit() {
     );
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("the file is not WebAssembly"), "{body}");
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins",
-        token,
-        "text/plain",
-        b"x",
-    );
+    let (status, _) = server.api("POST", "/api/v1/plugins", token, "text/plain", b"x");
     assert_eq!(status, 415);
     let big = vec![0u8; 1_200_000];
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins",
-        token,
-        "application/wasm",
-        &big,
-    );
+    let (status, _) = server.api("POST", "/api/v1/plugins", token, "application/wasm", &big);
     assert_eq!(status, 413, "an upload over the limit is refused");
 
     let wasm = std::fs::read(hostile("netprobe")).unwrap();
-    let (status, body) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins",
-        token,
-        "application/wasm",
-        &wasm,
-    );
+    let (status, body) = server.api("POST", "/api/v1/plugins", token, "application/wasm", &wasm);
     assert_eq!(status, 201, "{body}");
     assert!(body.contains("\"name\":\"netprobe\""), "{body}");
     assert!(
@@ -130,8 +63,7 @@ fn uploads_grants_info_and_audit() {
     );
 
     let grant = br#"{"grant": "net http://127.0.0.1:9"}"#;
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "POST",
         "/api/v1/plugins/netprobe/grants",
         token,
@@ -139,8 +71,7 @@ fn uploads_grants_info_and_audit() {
         grant,
     );
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "GET",
         "/api/v1/plugins/netprobe",
         token,
@@ -158,8 +89,7 @@ fn uploads_grants_info_and_audit() {
             .any(|r| r == "secret PROBE_TOKEN"),
         "{body}"
     );
-    let (status, _) = call(
-        server.addr,
+    let (status, _) = server.api(
         "DELETE",
         "/api/v1/plugins/netprobe/grants",
         token,
@@ -167,8 +97,7 @@ fn uploads_grants_info_and_audit() {
         grant,
     );
     assert_eq!(status, 200);
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "POST",
         "/api/v1/plugins/netprobe/grants",
         token,
@@ -177,8 +106,7 @@ fn uploads_grants_info_and_audit() {
     );
     assert_eq!(status, 400, "{body}");
 
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "GET",
         "/api/v1/audit?plugin=netprobe",
         token,
@@ -189,8 +117,7 @@ fn uploads_grants_info_and_audit() {
     for action in ["\"install\"", "\"grant\"", "\"revoke\""] {
         assert!(body.contains(action), "{action} missing from {body}");
     }
-    let (status, _) = call(
-        server.addr,
+    let (status, _) = server.api(
         "GET",
         "/api/v1/plugins/nope",
         token,
@@ -245,8 +172,7 @@ fn secrets_rules_and_plugin_lifecycle_over_the_api() {
     let server = env.serve();
     let token = Some("t0ken");
     let json = "application/json";
-    let (status, body) = call(
-        server.addr,
+    let (status, body) = server.api(
         "PUT",
         "/api/v1/secrets/API_TOKEN",
         token,
@@ -254,93 +180,44 @@ fn secrets_rules_and_plugin_lifecycle_over_the_api() {
         b"value-from-api",
     );
     assert_eq!(status, 200, "{body}");
-    let (_, body) = call(server.addr, "GET", "/api/v1/secrets", token, json, b"");
+    let (_, body) = server.api("GET", "/api/v1/secrets", token, json, b"");
     assert!(
         body.contains("API_TOKEN") && !body.contains("value-from-api"),
         "{body}"
     );
-    let (status, _) = call(
-        server.addr,
-        "PUT",
-        "/api/v1/secrets/bad-name",
-        token,
-        "text/plain",
-        b"x",
-    );
+    let (status, _) = server.api("PUT", "/api/v1/secrets/bad-name", token, "text/plain", b"x");
     assert_eq!(status, 400);
-    let (status, _) = call(
-        server.addr,
-        "DELETE",
-        "/api/v1/secrets/API_TOKEN",
-        token,
-        json,
-        b"",
-    );
+    let (status, _) = server.api("DELETE", "/api/v1/secrets/API_TOKEN", token, json, b"");
     assert_eq!(status, 200);
 
     let rule = br#"{"rule": "deny echo user:u1"}"#;
-    let (status, body) = call(server.addr, "POST", "/api/v1/acl", token, json, rule);
+    let (status, body) = server.api("POST", "/api/v1/acl", token, json, rule);
     assert_eq!(status, 200, "{body}");
     assert!(
         server.reply("!echo hi").starts_with("denied: "),
         "the rule is in force at once"
     );
-    let (_, body) = call(server.addr, "GET", "/api/v1/acl", token, json, b"");
+    let (_, body) = server.api("GET", "/api/v1/acl", token, json, b"");
     assert!(body.contains("deny echo user:u1"), "{body}");
-    let (status, _) = call(server.addr, "DELETE", "/api/v1/acl", token, json, rule);
+    let (status, _) = server.api("DELETE", "/api/v1/acl", token, json, rule);
     assert_eq!(status, 200);
     assert_eq!(server.reply("!echo hi"), "hi");
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/acl",
-        token,
-        json,
-        br#"{"rule": "allow"}"#,
-    );
+    let (status, _) = server.api("POST", "/api/v1/acl", token, json, br#"{"rule": "allow"}"#);
     assert_eq!(status, 400);
 
     let wasm = std::fs::read(hostile("echo2")).unwrap();
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins",
-        token,
-        "application/wasm",
-        &wasm,
-    );
+    let (status, _) = server.api("POST", "/api/v1/plugins", token, "application/wasm", &wasm);
     assert_eq!(status, 201);
     assert_eq!(server.reply("!echo v2"), "echo2: v2");
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins/echo/rollback",
-        token,
-        json,
-        b"",
-    );
+    let (status, _) = server.api("POST", "/api/v1/plugins/echo/rollback", token, json, b"");
     assert_eq!(status, 200);
     assert_eq!(server.reply("!echo v1"), "v1");
-    let (status, _) = call(
-        server.addr,
-        "POST",
-        "/api/v1/plugins/echo/approve",
-        token,
-        json,
-        b"",
-    );
+    let (status, _) = server.api("POST", "/api/v1/plugins/echo/approve", token, json, b"");
     assert_eq!(status, 200);
-    let (status, _) = call(
-        server.addr,
-        "DELETE",
-        "/api/v1/plugins/echo",
-        token,
-        json,
-        b"",
-    );
+    let (status, _) = server.api("DELETE", "/api/v1/plugins/echo", token, json, b"");
     assert_eq!(status, 200);
     assert!(server.reply("!echo gone").contains("Unknown command"));
-    let (_, audit) = call(server.addr, "GET", "/api/v1/audit", token, json, b"");
+    let (_, audit) = server.api("GET", "/api/v1/audit", token, json, b"");
     for action in [
         "secret.set",
         "secret.remove",
