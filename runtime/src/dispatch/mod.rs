@@ -386,10 +386,16 @@ impl Dispatcher {
             &mut draw,
         );
         let prompt = pending.prompt(&self.cove.config.prefix);
-        self.awaiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(pending.code.clone(), msg.clone());
+        let code = pending.code.clone();
+        let mut awaiting = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep only messages whose code is still pending: expired, replaced and dropped codes
+        // (the confirmations are bounded) must not leave their messages behind.
+        awaiting.retain(|code, m| {
+            confirmations
+                .pending_for(&m.user.id)
+                .any(|p| &p.code == code)
+        });
+        awaiting.insert(code, msg.clone());
         ChatReply::usage(prompt)
     }
 
