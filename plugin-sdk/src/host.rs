@@ -1,5 +1,5 @@
-//! Services the host offers every plugin: logging, admin-set configuration, the clock and
-//! granted secrets.
+//! Services the host offers every plugin: logging, admin-set configuration, the clock,
+//! granted secrets and posting to granted channels.
 
 use crate::bindings::cove::plugin::host as raw;
 use alloc::string::String;
@@ -60,4 +60,19 @@ pub fn now_ms() -> u64 {
 /// ```
 pub fn secret(name: &str) -> Result<String, String> {
     raw::secret(name)
+}
+
+/// Posts Markdown `text` to `channel` (a name such as `ops` or `#ops`, or a platform id).
+///
+/// Request the channel in the manifest with [`Manifest::post_to`](crate::Manifest::post_to);
+/// an admin grants it with `cove grant <plugin> post <channel>`. The host delivers the post
+/// after checking the grant; the error is a sentence saying why it was refused.
+///
+/// ```no_run
+/// # use cove_sdk::prelude::*;
+/// host::post("ops", "Deploy finished").map_err(CommandError::failed)?;
+/// # Ok::<(), CommandError>(())
+/// ```
+pub fn post(channel: &str, text: &str) -> Result<(), String> {
+    raw::post(channel, text)
 }

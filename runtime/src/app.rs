@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::audit::AuditLog;
+use crate::chat::outbox::Outbox;
 use crate::config::Config;
 use crate::egress::{EgressLimits, EgressShared, StaticResolver, SystemResolver};
 use crate::metrics::Metrics;
@@ -42,6 +43,8 @@ pub struct Cove {
     pub confirmations: Mutex<Confirmations>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Plugins' posts on their way to the chat adapters.
+    pub outbox: Outbox,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -93,6 +96,7 @@ impl Cove {
             access,
             confirmations: Mutex::new(Confirmations::new()),
             metrics,
+            outbox: Outbox::start(),
         });
         let report = cove.load_all()?;
         if cove.store.meta(SEEDED_KEY)?.is_none() {
@@ -162,6 +166,7 @@ impl Cove {
             permissions: self.permissions.clone(),
             egress: self.egress.clone(),
             approved: record.active_is_approved(),
+            outbox: self.outbox.clone(),
         });
         let in_flight = self
             .registry

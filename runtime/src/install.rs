@@ -180,6 +180,7 @@ impl Cove {
             permissions: self.permissions.clone(),
             egress: self.egress.clone(),
             approved: false,
+            outbox: self.outbox.clone(),
         });
         let running = self
             .sandbox

@@ -44,6 +44,17 @@ impl Denial {
             fix: Some(format!("cove plugin approve {plugin}")),
         }
     }
+
+    /// The refusal of an attempt beyond one of the sandbox's fixed limits.
+    pub fn limit(plugin: &str, attempted: String, reason: String) -> Denial {
+        Denial {
+            kind: "limit",
+            plugin: plugin.to_string(),
+            attempted,
+            reason,
+            fix: None,
+        }
+    }
 }
 
 impl std::fmt::Display for Denial {
@@ -159,6 +170,21 @@ impl Permissions {
                 Err(deny("the secret store failed", None))
             }
         }
+    }
+
+    /// `host.post(channel, …)` for `plugin`: allowed when a `post` grant names the channel.
+    pub fn check_post(&self, plugin: &str, channel: &str) -> Result<(), Denial> {
+        if self.grants(plugin).posts_to(channel) {
+            return Ok(());
+        }
+        let channel = channel.strip_prefix('#').unwrap_or(channel);
+        Err(Denial {
+            kind: "post",
+            plugin: plugin.to_string(),
+            attempted: format!("post to #{channel}"),
+            reason: "it was not granted that channel".to_string(),
+            fix: Some(format!("cove grant {plugin} post {channel}")),
+        })
     }
 
     /// The plaintext of a secret, for injection; never logged.

@@ -3,6 +3,7 @@
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+use super::outbox::{ChatAdapter, Post, PostFuture};
 use super::{ChatChannel, ChatMessage, ChatReply, ChatUser};
 use crate::dispatch::Dispatcher;
 
@@ -59,6 +60,25 @@ pub async fn repl(dispatcher: &Dispatcher, user: &str, channel: &str) -> anyhow:
         stdout.flush().await?;
     }
     Ok(())
+}
+
+/// Prints plugins' posts to stdout as `[#channel] plugin: text`.
+pub struct ConsolePosts;
+
+impl ChatAdapter for ConsolePosts {
+    fn platform(&self) -> &'static str {
+        "console"
+    }
+
+    fn post<'a>(&'a self, post: &'a Post) -> PostFuture<'a> {
+        Box::pin(async move {
+            let line = format!("[#{}] {}: {}\n", post.channel, post.plugin, post.text);
+            let mut stdout = tokio::io::stdout();
+            stdout.write_all(line.as_bytes()).await?;
+            stdout.flush().await?;
+            Ok(())
+        })
+    }
 }
 
 /// A reply as console text, ending in a newline.

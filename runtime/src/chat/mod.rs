@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod http;
+pub mod outbox;
 
 use serde::{Deserialize, Serialize};
 

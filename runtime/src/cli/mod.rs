@@ -162,6 +162,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => serve::run(open(config).await?).await,
         Command::Chat { user, channel } => {
             let dispatcher = open(config).await?;
+            dispatcher
+                .cove()
+                .outbox
+                .register(std::sync::Arc::new(console::ConsolePosts));
             console::repl(&dispatcher, &user, &channel).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -15,8 +15,9 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::bindings::cove::plugin::{host, kv, types};
 use super::capture::CapturedOutput;
+use crate::chat::outbox::{Outbox, Post};
 use crate::egress::{DenialLog, EgressShared, PluginEgress};
-use crate::permissions::{Permissions, redact};
+use crate::permissions::{Denial, Permissions, redact};
 use crate::store::{KvError, Store};
 
 /// Longest log line kept from a plugin, in bytes.
@@ -29,6 +30,10 @@ pub const MAX_LIST_KEYS: usize = 1_000;
 pub const MAX_TABLE_ENTRIES: usize = 1_000;
 /// Largest `wasi:random` request: keeps a guest from making the host allocate gigabytes.
 pub const MAX_RANDOM_BYTES: u64 = 64 * 1024;
+/// Longest post text, in bytes: Slack refuses messages over 40,000 characters.
+pub const MAX_POST_BYTES: usize = 40_000;
+/// Posts one invocation may make: enough for progress updates, too few to flood a channel.
+pub const MAX_POSTS: u32 = 20;
 
 /// What the host knows about a plugin, shared by all its invocations.
 pub struct PluginContext {
@@ -46,6 +51,8 @@ pub struct PluginContext {
     pub egress: Arc<EgressShared>,
     /// Whether the serving version was approved by an admin; if not, no grant applies.
     pub approved: bool,
+    /// Where allowed posts go.
+    pub outbox: Outbox,
 }
 
 /// Caps linear memory and table growth; remembers whether the memory cap was hit so the
@@ -115,6 +122,7 @@ pub struct InvocationState {
     pub(crate) egress: PluginEgress,
     http: WasiHttpCtx,
     log_lines: u32,
+    posts: u32,
     /// Built on the first WASI call: guests built `no_std` import no WASI at all, and
     /// skipping the context saves a measurable share of a command's cost.
     wasi: Option<WasiCtx>,
@@ -157,9 +165,21 @@ impl InvocationState {
             egress,
             http: WasiHttpCtx::new(),
             log_lines: 0,
+            posts: 0,
             wasi: None,
             table,
         }
+    }
+
+    /// Logs `denial`, keeps it for the report to the user, and returns it as a sentence.
+    fn refuse(&mut self, denial: Denial) -> String {
+        tracing::warn!(plugin = %self.plugin.name, invocation = %self.invocation_id, "{denial}");
+        let sentence = denial.to_string();
+        self.denials
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(denial);
+        sentence
     }
 
     /// Sends what the plugin printed to the log, tagged with plugin and invocation.
@@ -257,23 +277,45 @@ impl host::Host for InvocationState {
                 .permissions
                 .read_secret(&self.plugin.name, &name)
         } else {
-            Err(crate::permissions::Denial::unapproved(
+            Err(Denial::unapproved(
                 &self.plugin.name,
                 format!("read the secret {name}"),
             ))
         };
-        match read {
-            Ok(value) => Ok(Ok(value)),
-            Err(denial) => {
-                tracing::warn!(plugin = %self.plugin.name, invocation = %self.invocation_id, "{denial}");
-                let sentence = denial.to_string();
-                self.denials
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(denial);
-                Ok(Err(sentence))
-            }
+        Ok(read.map_err(|denial| self.refuse(denial)))
+    }
+
+    fn post(&mut self, channel: String, text: String) -> wasmtime::Result<Result<(), String>> {
+        let plugin = &self.plugin;
+        let channel = truncate_str(channel.strip_prefix('#').unwrap_or(&channel), 200).to_string();
+        let attempted = format!("post to #{channel}");
+        self.posts += 1;
+        let checked = if !plugin.approved {
+            Err(Denial::unapproved(&plugin.name, attempted))
+        } else if self.posts > MAX_POSTS {
+            Err(Denial::limit(
+                &plugin.name,
+                attempted,
+                format!("one call may post at most {MAX_POSTS} times"),
+            ))
+        } else if text.len() > MAX_POST_BYTES {
+            Err(Denial::limit(
+                &plugin.name,
+                attempted,
+                format!("a post may be at most {MAX_POST_BYTES} bytes"),
+            ))
+        } else {
+            plugin.permissions.check_post(&plugin.name, &channel)
+        };
+        if let Err(denial) = checked {
+            return Ok(Err(self.refuse(denial)));
         }
+        let post = Post {
+            plugin: plugin.name.to_string(),
+            channel,
+            text: redact(&text, &self.held_secrets),
+        };
+        Ok(plugin.outbox.send(post).map_err(|e| e.to_string()))
     }
 }
 
