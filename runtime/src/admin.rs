@@ -2,11 +2,13 @@
 //! applied, made durable and audited before it reports success; the text it returns is what
 //! the admin sees.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
+use crate::admin_api::model::{AdminList, PluginDetail, PluginSummary, SecretInfo};
 use crate::app::Cove;
 use crate::permissions::parse_stored;
 use crate::policy::Grant;
+use crate::policy::acl::{Acl, Effect, Rule};
 use crate::store::AuditEvent;
 
 /// Secret names: what `cove secret set` accepts (the grant language accepts the same).
@@ -68,26 +70,11 @@ impl Cove {
 
     /// `cove grants [<plugin>]`: requested and granted side by side.
     pub fn describe_grants(&self, plugin: Option<&str>) -> anyhow::Result<String> {
-        let records = match plugin {
-            Some(name) => vec![
-                self.store
-                    .plugin(name)?
-                    .with_context(|| format!("no plugin named {name:?} is installed"))?,
-            ],
-            None => self.store.plugins()?,
+        let plugins = match plugin {
+            Some(name) => vec![self.plugin_detail(name)?.summary],
+            None => self.plugin_summaries()?,
         };
-        let mut out = Vec::new();
-        for record in records {
-            let granted = self.store.grants(&record.name)?;
-            let requested = crate::manifest::requested_grants(&record.active_version().manifest)
-                .unwrap_or_default();
-            out.push(crate::manifest::render_permissions(
-                &record.name,
-                &requested,
-                &granted,
-            ));
-        }
-        Ok(out.join("\n\n"))
+        Ok(render_grants(&plugins))
     }
 
     /// `cove secret set NAME` (value from stdin or an environment variable, never argv).
@@ -114,60 +101,180 @@ impl Cove {
         Ok(format!("Secret {name} removed."))
     }
 
-    /// `cove secret list`: names and the plugins holding each, never values.
-    pub fn list_secrets(&self) -> anyhow::Result<String> {
-        let names = self.store.secret_names()?;
-        if names.is_empty() {
-            return Ok(
-                "No secrets are set. Set one with `cove secret set NAME` (value on stdin).".into(),
-            );
-        }
+    /// Secret names and the plugins holding each (read or inject), never values.
+    pub fn secret_infos(&self) -> anyhow::Result<Vec<SecretInfo>> {
         let holders = self.store.all_grants()?;
-        let lines: Vec<String> = names
-            .iter()
+        Ok(self
+            .store
+            .secret_names()?
+            .into_iter()
             .map(|name| {
                 let mut plugins: Vec<String> = holders
                     .iter()
                     .filter(|(_, grants)| {
                         grants.iter().filter_map(|g| parse_stored(g).ok()).any(|g| {
-                            matches!(g, Grant::Secret { name: n } | Grant::Inject { name: n, .. } if &n == name)
+                            matches!(g, Grant::Secret { name: n } | Grant::Inject { name: n, .. } if n == name)
                         })
                     })
                     .map(|(plugin, _)| plugin.clone())
                     .collect();
                 plugins.dedup();
-                let held = if plugins.is_empty() { "no plugin".into() } else { plugins.join(", ") };
-                format!("{name:<24} held by {held}")
+                SecretInfo { name, holders: plugins }
             })
-            .collect();
-        Ok(lines.join("\n"))
+            .collect())
     }
+
+    /// Every installed plugin with its requested and granted permissions.
+    pub fn plugin_summaries(&self) -> anyhow::Result<Vec<PluginSummary>> {
+        self.store
+            .plugins()?
+            .iter()
+            .map(|record| PluginSummary::of(self, record))
+            .collect()
+    }
+
+    /// Everything about the plugin `name`, or an error saying it is not installed.
+    pub fn plugin_detail(&self, name: &str) -> anyhow::Result<PluginDetail> {
+        let record = self
+            .store
+            .plugin(name)?
+            .ok_or_else(|| NotInstalled(name.to_string()))?;
+        PluginDetail::of(self, &record)
+    }
+}
+
+/// No plugin by that name is installed (the API answers 404).
+#[derive(Debug, thiserror::Error)]
+#[error("no plugin named {0:?} is installed")]
+pub struct NotInstalled(pub String);
+
+/// Requested and granted permissions of each plugin, side by side.
+pub fn render_grants(plugins: &[PluginSummary]) -> String {
+    plugins
+        .iter()
+        .map(|p| crate::manifest::render_permissions(&p.name, &p.requested, &p.granted))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// `cove secret list`: names and the plugins holding each, never values.
+pub fn render_secrets(secrets: &[SecretInfo]) -> String {
+    if secrets.is_empty() {
+        return "No secrets are set. Set one with `cove secret set NAME` (value on stdin).".into();
+    }
+    secrets
+        .iter()
+        .map(|s| {
+            let held = if s.holders.is_empty() {
+                "no plugin".to_string()
+            } else {
+                s.holders.join(", ")
+            };
+            format!("{:<24} held by {held}", s.name)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Cove {
     /// The access list as stored (rules, added admins, default), without the configured
     /// admins: what `cove acl` and `cove admin` edit.
-    pub fn stored_acl(&self) -> anyhow::Result<crate::policy::acl::Acl> {
-        Ok(self
-            .store
-            .acl()?
-            .unwrap_or_else(|| crate::policy::acl::Acl {
-                default: self.config.access.default,
-                ..Default::default()
-            }))
+    pub fn stored_acl(&self) -> anyhow::Result<Acl> {
+        Ok(self.store.acl()?.unwrap_or_else(|| Acl {
+            default: self.config.access.default,
+            ..Default::default()
+        }))
     }
 
     /// Saves the stored access list and puts it (with the configured admins) in force.
-    pub fn save_acl(
-        &self,
-        actor: &str,
-        stored: &crate::policy::acl::Acl,
-        detail: String,
-    ) -> anyhow::Result<()> {
+    pub fn save_acl(&self, actor: &str, stored: &Acl, detail: String) -> anyhow::Result<()> {
         self.store.set_acl(stored)?;
         *self.access.write().unwrap_or_else(|e| e.into_inner()) =
             crate::app::effective_acl(&self.config, Some(stored.clone()));
         self.audit_now(actor, "acl", None, detail)
+    }
+
+    /// `cove acl allow|deny <scope> <who>`: adds a rule (no change when it exists).
+    pub fn add_rule(&self, actor: &str, rule: Rule) -> anyhow::Result<String> {
+        let mut stored = self.stored_acl()?;
+        if !stored.add_rule(rule.clone()) {
+            return Ok(format!("`{rule}` is already a rule."));
+        }
+        self.save_acl(actor, &stored, format!("acl {rule}"))?;
+        Ok(format!("Added `{rule}`."))
+    }
+
+    /// `cove acl remove <effect> <scope> <who>`.
+    pub fn remove_rule(&self, actor: &str, rule: &Rule) -> anyhow::Result<String> {
+        let mut stored = self.stored_acl()?;
+        if !stored.remove_rule(rule) {
+            bail!("there is no rule `{rule}`; `cove acl list` shows the rules");
+        }
+        self.save_acl(actor, &stored, format!("acl remove {rule}"))?;
+        Ok(format!("Removed `{rule}`."))
+    }
+
+    /// `cove acl default allow|deny`: what happens to commands no rule covers.
+    pub fn set_acl_default(&self, actor: &str, effect: Effect) -> anyhow::Result<String> {
+        let mut stored = self.stored_acl()?;
+        stored.default = effect;
+        self.save_acl(actor, &stored, format!("acl default {effect}"))?;
+        Ok(format!("Commands no rule covers are now {effect}ed."))
+    }
+
+    /// `cove admin add <user>`.
+    pub fn add_admin(&self, actor: &str, user: &str) -> anyhow::Result<String> {
+        let user = user.trim();
+        if user.is_empty() || user.len() > 200 || user.chars().any(char::is_whitespace) {
+            bail!("an admin is one user id or name without spaces (got {user:?})");
+        }
+        let mut stored = self.stored_acl()?;
+        if !stored.admins.insert(user.to_string()) {
+            return Ok(format!("{user} is already an admin."));
+        }
+        self.save_acl(actor, &stored, format!("admin add {user}"))?;
+        Ok(format!("{user} is now an admin."))
+    }
+
+    /// `cove admin remove <user>`: only admins added this way; configured ones stay.
+    pub fn remove_admin(&self, actor: &str, user: &str) -> anyhow::Result<String> {
+        let mut stored = self.stored_acl()?;
+        if !stored.admins.remove(user) {
+            bail!(
+                "{user} was not added with `cove admin add` (admins from the configuration stay)"
+            );
+        }
+        self.save_acl(actor, &stored, format!("admin remove {user}"))?;
+        Ok(format!("{user} is no longer an admin."))
+    }
+
+    /// Every admin in force, and which of them come from the configuration.
+    pub fn admin_list(&self) -> AdminList {
+        AdminList {
+            admins: self.effective_access().admins.into_iter().collect(),
+            configured: self.config.access.admins.to_vec(),
+        }
+    }
+
+    /// The uploader record of a chat user: an admin's upload is approved at once.
+    pub fn uploader(&self, id: &str) -> crate::install::Uploader {
+        let subject = crate::policy::acl::Subject {
+            user_id: id.to_string(),
+            user_name: id.to_string(),
+            ..Default::default()
+        };
+        crate::install::Uploader {
+            id: id.to_string(),
+            admin: self.effective_access().is_admin(&subject),
+        }
+    }
+
+    /// The access list in force (stored rules plus configured admins).
+    pub fn effective_access(&self) -> Acl {
+        self.access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The newest `n` audit records, one line each.
@@ -182,6 +289,27 @@ impl Cove {
             .collect::<Vec<_>>()
             .join("\n"))
     }
+}
+
+/// `cove acl list`: the default, the rules and the admins, one per line.
+pub fn render_acl(acl: &Acl) -> String {
+    let mut lines = vec![format!("default: {}", acl.default)];
+    lines.extend(acl.rules.iter().map(|r| format!("{r}")));
+    lines.push(format!("admins: {}", render_admins(acl, ", ")));
+    lines.join("\n")
+}
+
+/// The admins joined by `separator`, or a hint when there are none.
+pub fn render_admins(acl: &Acl, separator: &str) -> String {
+    if acl.admins.is_empty() {
+        return "none (add one with `cove admin add <user>` or `access.admins` in cove.toml)"
+            .into();
+    }
+    acl.admins
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// A value piped from `echo` ends in a newline that is not part of the secret.

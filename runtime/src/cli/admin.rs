@@ -7,9 +7,14 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use crate::app::Cove;
-use crate::policy::acl::{Effect, Rule};
-use crate::store::{AuditRecord, ChainReport};
+use serde_json::json;
+
+use super::Opened;
+use super::remote::encode;
+use crate::admin::{render_acl, render_grants, render_secrets};
+use crate::admin_api::model::{AdminList, AuditPage, ChainCheck, PluginDetail, PluginSummary};
+use crate::policy::acl::{Acl, Effect, Rule};
+use crate::store::AuditFilter;
 
 /// The actor recorded in the audit log for CLI commands.
 pub const CLI_ACTOR: &str = "cli";
@@ -103,20 +108,41 @@ pub enum AclCommand {
     List,
 }
 
-/// `cove grant`.
-pub fn grant(cove: &Cove, args: GrantArgs) -> anyhow::Result<ExitCode> {
-    println!("{}", cove.grant(CLI_ACTOR, &args.plugin, &args.grant)?);
+/// `cove grant` / `cove revoke`.
+pub fn change_grant(opened: &Opened, args: GrantArgs, add: bool) -> anyhow::Result<ExitCode> {
+    let text = match opened {
+        Opened::Local(d) if add => d.cove().grant(CLI_ACTOR, &args.plugin, &args.grant)?,
+        Opened::Local(d) => d.cove().revoke(CLI_ACTOR, &args.plugin, &args.grant)?,
+        Opened::Remote(r) => {
+            let grant = shlex::try_join(args.grant.iter().map(String::as_str))
+                .context("the grant cannot be quoted")?;
+            let method = if add { "POST" } else { "DELETE" };
+            let path = format!("/api/v1/plugins/{}/grants", encode(&args.plugin));
+            r.change(method, &path, &json!({ "grant": grant }))?
+        }
+    };
+    println!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cove revoke`.
-pub fn revoke(cove: &Cove, args: GrantArgs) -> anyhow::Result<ExitCode> {
-    println!("{}", cove.revoke(CLI_ACTOR, &args.plugin, &args.grant)?);
+/// `cove grants [plugin]`.
+pub fn grants(opened: &Opened, plugin: Option<String>) -> anyhow::Result<ExitCode> {
+    let text = match (opened, plugin) {
+        (Opened::Local(d), plugin) => d.cove().describe_grants(plugin.as_deref())?,
+        (Opened::Remote(r), Some(name)) => {
+            let detail: PluginDetail = r.get(&format!("/api/v1/plugins/{}", encode(&name)))?;
+            render_grants(&[detail.summary])
+        }
+        (Opened::Remote(r), None) => {
+            render_grants(&r.get::<Vec<PluginSummary>>("/api/v1/plugins")?)
+        }
+    };
+    println!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// `cove secret …`.
-pub fn secret(cove: &Cove, command: SecretCommand) -> anyhow::Result<ExitCode> {
+pub fn secret(opened: &Opened, command: SecretCommand) -> anyhow::Result<ExitCode> {
     let text = match command {
         SecretCommand::Set { name, from_env } => {
             let value = match from_env {
@@ -132,38 +158,79 @@ pub fn secret(cove: &Cove, command: SecretCommand) -> anyhow::Result<ExitCode> {
                     value
                 }
             };
-            cove.set_secret(CLI_ACTOR, &name, &value)?
+            match opened {
+                Opened::Local(d) => d.cove().set_secret(CLI_ACTOR, &name, &value)?,
+                Opened::Remote(r) => {
+                    let path = format!("/api/v1/secrets/{}", encode(&name));
+                    let answer = r.call("PUT", &path, "text/plain", &value)?;
+                    answer["message"].as_str().unwrap_or("Done.").to_string()
+                }
+            }
         }
-        SecretCommand::List => cove.list_secrets()?,
-        SecretCommand::Remove { name } => cove.remove_secret(CLI_ACTOR, &name)?,
+        SecretCommand::List => render_secrets(&match opened {
+            Opened::Local(d) => d.cove().secret_infos()?,
+            Opened::Remote(r) => r.get("/api/v1/secrets")?,
+        }),
+        SecretCommand::Remove { name } => match opened {
+            Opened::Local(d) => d.cove().remove_secret(CLI_ACTOR, &name)?,
+            Opened::Remote(r) => r.change(
+                "DELETE",
+                &format!("/api/v1/secrets/{}", encode(&name)),
+                &json!({}),
+            )?,
+        },
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// `cove audit [verify]`.
-pub fn audit(cove: &Cove, args: AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn audit(opened: &Opened, args: AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(AuditCommand::Verify) = args.verify {
-        return match cove.store.verify_audit()? {
-            ChainReport::Intact { records } => {
-                println!("The audit log is intact: {records} records, hash chain verified.");
-                Ok(ExitCode::SUCCESS)
-            }
-            ChainReport::Broken { seq, problem } => {
-                println!("The audit log was tampered with at record {seq}: {problem}.");
-                Ok(ExitCode::FAILURE)
-            }
+        let check: ChainCheck = match opened {
+            Opened::Local(d) => d.cove().store.verify_audit()?.into(),
+            Opened::Remote(r) => r.get("/api/v1/audit/verify")?,
         };
+        return Ok(if check.intact {
+            println!(
+                "The audit log is intact: {} records, hash chain verified.",
+                check.records.unwrap_or(0)
+            );
+            ExitCode::SUCCESS
+        } else {
+            println!(
+                "The audit log was tampered with at record {}: {}.",
+                check.broken_at.unwrap_or(0),
+                check.problem.unwrap_or_default()
+            );
+            ExitCode::FAILURE
+        });
     }
-    let since = args.since.as_deref().map(parse_since).transpose()?;
-    let keep = |r: &AuditRecord| {
-        args.plugin
-            .as_ref()
-            .is_none_or(|p| r.event.plugin.as_ref() == Some(p))
-            && args.user.as_ref().is_none_or(|u| &r.event.actor == u)
-            && since.is_none_or(|t| r.at_ms >= t)
+    let filter = AuditFilter {
+        plugin: args.plugin,
+        user: args.user,
+        since_ms: args.since.as_deref().map(parse_since).transpose()?,
+        ..AuditFilter::default()
     };
-    for record in cove.store.audit_records(keep, args.limit)? {
+    let records = match opened {
+        Opened::Local(d) => d
+            .cove()
+            .store
+            .audit_records(|r| filter.matches(r), args.limit)?,
+        Opened::Remote(r) => {
+            let mut query = format!("/api/v1/audit?limit={}", args.limit.clamp(1, 1000));
+            for (key, value) in [("plugin", &filter.plugin), ("user", &filter.user)] {
+                if let Some(value) = value {
+                    query.push_str(&format!("&{key}={}", encode(value)));
+                }
+            }
+            if let Some(since) = filter.since_ms {
+                query.push_str(&format!("&since_ms={since}"));
+            }
+            r.get::<AuditPage>(&query)?.records
+        }
+    };
+    for record in records {
         if args.json {
             println!("{}", serde_json::to_string(&record)?);
         } else {
@@ -211,82 +278,84 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// `cove admin …`.
-pub fn admin(cove: &Cove, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    let mut stored = cove.stored_acl()?;
-    let text = match command {
-        AdminCommand::List => {
-            let acl = cove.access.read().unwrap_or_else(|e| e.into_inner());
-            if acl.admins.is_empty() {
-                "No admins. Add one with `cove admin add <user>` or `access.admins` in cove.toml."
-                    .into()
-            } else {
-                acl.admins.iter().cloned().collect::<Vec<_>>().join("\n")
-            }
+pub fn admin(opened: &Opened, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let text = match (opened, command) {
+        (Opened::Local(d), AdminCommand::List) => render_admin_list(&d.cove().admin_list()),
+        (Opened::Remote(r), AdminCommand::List) => render_admin_list(&r.get("/api/v1/admins")?),
+        (Opened::Local(d), AdminCommand::Add { user }) => d.cove().add_admin(CLI_ACTOR, &user)?,
+        (Opened::Remote(r), AdminCommand::Add { user }) => {
+            r.change("POST", "/api/v1/admins", &json!({ "user": user }))?
         }
-        AdminCommand::Add { user } => {
-            stored.admins.insert(user.clone());
-            cove.save_acl(CLI_ACTOR, &stored, format!("admin add {user}"))?;
-            format!("{user} is now an admin.")
+        (Opened::Local(d), AdminCommand::Remove { user }) => {
+            d.cove().remove_admin(CLI_ACTOR, &user)?
         }
-        AdminCommand::Remove { user } => {
-            if !stored.admins.remove(&user) {
-                bail!(
-                    "{user} was not added with `cove admin add` (admins from the configuration stay)"
-                );
-            }
-            cove.save_acl(CLI_ACTOR, &stored, format!("admin remove {user}"))?;
-            format!("{user} is no longer an admin.")
-        }
+        (Opened::Remote(r), AdminCommand::Remove { user }) => r.change(
+            "DELETE",
+            &format!("/api/v1/admins/{}", encode(&user)),
+            &json!({}),
+        )?,
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn render_admin_list(list: &AdminList) -> String {
+    if list.admins.is_empty() {
+        return "No admins. Add one with `cove admin add <user>` or `access.admins` in cove.toml."
+            .into();
+    }
+    list.admins
+        .iter()
+        .map(|a| {
+            if list.configured.contains(a) {
+                format!("{a} (configured)")
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `cove acl …`.
-pub fn acl(cove: &Cove, command: AclCommand) -> anyhow::Result<ExitCode> {
-    let mut stored = cove.stored_acl()?;
-    let text = match command {
-        AclCommand::List => {
-            let acl = cove.access.read().unwrap_or_else(|e| e.into_inner());
-            let mut lines = vec![format!("default: {}", acl.default)];
-            lines.extend(acl.rules.iter().map(|r| format!("{r}")));
-            lines.push(format!(
-                "admins: {}",
-                acl.admins.iter().cloned().collect::<Vec<_>>().join(", ")
-            ));
-            lines.join("\n")
+pub fn acl(opened: &Opened, command: AclCommand) -> anyhow::Result<ExitCode> {
+    let rule = |words: &[&str]| Rule::parse(words);
+    let text = match (opened, command) {
+        (Opened::Local(d), AclCommand::List) => render_acl(&d.cove().effective_access()),
+        (Opened::Remote(r), AclCommand::List) => render_acl(&r.get::<Acl>("/api/v1/acl")?),
+        (opened, AclCommand::Allow { scope, who }) => {
+            add_rule(opened, rule(&["allow", &scope, &who])?)?
         }
-        AclCommand::Allow { scope, who } => add_rule(cove, &mut stored, &["allow", &scope, &who])?,
-        AclCommand::Deny { scope, who } => add_rule(cove, &mut stored, &["deny", &scope, &who])?,
-        AclCommand::Remove { rule } => {
-            let rule = Rule::parse(&rule)?;
-            if !stored.remove_rule(&rule) {
-                bail!("there is no rule `{rule}`; `cove acl list` shows the rules");
-            }
-            cove.save_acl(CLI_ACTOR, &stored, format!("acl remove {rule}"))?;
-            format!("Removed `{rule}`.")
+        (opened, AclCommand::Deny { scope, who }) => {
+            add_rule(opened, rule(&["deny", &scope, &who])?)?
         }
-        AclCommand::Default { effect } => {
-            stored.default = effect.parse::<Effect>()?;
-            cove.save_acl(CLI_ACTOR, &stored, format!("acl default {effect}"))?;
-            format!("Commands no rule covers are now {}ed.", stored.default)
+        (Opened::Local(d), AclCommand::Remove { rule: words }) => {
+            d.cove().remove_rule(CLI_ACTOR, &Rule::parse(&words)?)?
+        }
+        (Opened::Remote(r), AclCommand::Remove { rule: words }) => {
+            let rule = Rule::parse(&words)?;
+            r.change(
+                "DELETE",
+                "/api/v1/acl",
+                &json!({ "rule": rule.to_string() }),
+            )?
+        }
+        (Opened::Local(d), AclCommand::Default { effect }) => d
+            .cove()
+            .set_acl_default(CLI_ACTOR, effect.parse::<Effect>()?)?,
+        (Opened::Remote(r), AclCommand::Default { effect }) => {
+            r.change("PUT", "/api/v1/acl/default", &json!({ "default": effect }))?
         }
     };
     println!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
-fn add_rule(
-    cove: &Cove,
-    stored: &mut crate::policy::acl::Acl,
-    words: &[&str],
-) -> anyhow::Result<String> {
-    let rule = Rule::parse(words)?;
-    if !stored.add_rule(rule.clone()) {
-        return Ok(format!("`{rule}` is already a rule."));
+fn add_rule(opened: &Opened, rule: Rule) -> anyhow::Result<String> {
+    match opened {
+        Opened::Local(d) => d.cove().add_rule(CLI_ACTOR, rule),
+        Opened::Remote(r) => r.change("POST", "/api/v1/acl", &json!({ "rule": rule.to_string() })),
     }
-    cove.save_acl(CLI_ACTOR, stored, format!("acl {rule}"))?;
-    Ok(format!("Added `{rule}`."))
 }
 
 #[cfg(test)]

@@ -31,6 +31,10 @@ struct Cli {
     /// Configuration file [default: <data dir>/cove.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run admin commands through the admin API of the server at this address instead of
+    /// the store (the default when a server holds the data directory) [env: COVE_SERVER]
+    #[arg(long, global = true, env = "COVE_SERVER", value_name = "HOST:PORT")]
+    server: Option<SocketAddr>,
     #[command(subcommand)]
     command: Command,
 }
@@ -150,6 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         listen,
     };
     let config = Config::load(&sources)?;
+    let server = cli.server;
     match cli.command {
         Command::Config(ConfigCommand::Show) => {
             print!(
@@ -188,49 +193,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Plugin(command) => match open_or_remote(config).await? {
-            Opened::Local(d) => plugin::run(command, d.cove()).await,
-            Opened::Remote(r) => plugin::run_remote(command, &r),
-        },
-        Command::Grant(args) => match open_or_remote(config).await? {
-            Opened::Local(d) => admin::grant(d.cove(), args),
-            Opened::Remote(r) => remote::change_grant(&r, &args.plugin, &args.grant, true),
-        },
-        Command::Revoke(args) => match open_or_remote(config).await? {
-            Opened::Local(d) => admin::revoke(d.cove(), args),
-            Opened::Remote(r) => remote::change_grant(&r, &args.plugin, &args.grant, false),
-        },
-        Command::Grants { plugin } => {
-            println!(
-                "{}",
-                open(config)
-                    .await?
-                    .cove()
-                    .describe_grants(plugin.as_deref())?
-            );
-            Ok(ExitCode::SUCCESS)
+        Command::Plugin(command) => {
+            plugin::run(command, &open_or_remote(config, server).await?).await
         }
-        Command::Secret(command) => admin::secret(open(config).await?.cove(), command),
-        Command::Audit(args) => admin::audit(open(config).await?.cove(), args),
-        Command::Admin(command) => admin::admin(open(config).await?.cove(), command),
-        Command::Acl(command) => admin::acl(open(config).await?.cove(), command),
+        Command::Grant(args) => {
+            admin::change_grant(&open_or_remote(config, server).await?, args, true)
+        }
+        Command::Revoke(args) => {
+            admin::change_grant(&open_or_remote(config, server).await?, args, false)
+        }
+        Command::Grants { plugin } => admin::grants(&open_or_remote(config, server).await?, plugin),
+        Command::Secret(command) => admin::secret(&open_or_remote(config, server).await?, command),
+        Command::Audit(args) => admin::audit(&open_or_remote(config, server).await?, args),
+        Command::Admin(command) => admin::admin(&open_or_remote(config, server).await?, command),
+        Command::Acl(command) => admin::acl(&open_or_remote(config, server).await?, command),
         Command::Bench(args) => bench::run(args, config).await,
     }
 }
 
 /// Where an admin command runs: on the store directly, or through a running server.
-enum Opened {
+pub enum Opened {
     Local(Arc<Dispatcher>),
     Remote(remote::Remote),
 }
 
-/// Opens the store, or, when `cove serve` holds it, the server's admin API.
-async fn open_or_remote(config: Config) -> anyhow::Result<Opened> {
+/// The admin API of `server` when given; else the store, or, when `cove serve` holds it,
+/// that server's admin API.
+async fn open_or_remote(config: Config, server: Option<SocketAddr>) -> anyhow::Result<Opened> {
+    if server.is_some() {
+        return Ok(Opened::Remote(remote::Remote::new(&config, server)?));
+    }
     let remote_config = config.clone();
     match open(config).await {
         Ok(dispatcher) => Ok(Opened::Local(dispatcher)),
         Err(e) if e.downcast_ref::<crate::store::StoreInUse>().is_some() => {
-            Ok(Opened::Remote(remote::Remote::new(&remote_config)?))
+            Ok(Opened::Remote(remote::Remote::new(&remote_config, None)?))
         }
         Err(e) => Err(e),
     }

@@ -6,9 +6,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 
+use serde_json::json;
+
+use super::Opened;
+use super::remote::encode;
+use crate::admin::render_grants;
+use crate::admin_api::model::{Installed, PluginDetail, PluginSummary};
 use crate::app::Cove;
 use crate::dispatch::usage;
-use crate::store::PluginRecord;
+use crate::manifest::Manifest;
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
@@ -47,137 +53,164 @@ pub enum PluginCommand {
     New(super::scaffold::NewArgs),
 }
 
-/// Runs one of the store-backed plugin commands.
-pub async fn run(command: PluginCommand, cove: &Cove) -> anyhow::Result<ExitCode> {
+/// Runs one of the store-backed plugin commands, on the store or through a running server.
+pub async fn run(command: PluginCommand, opened: &Opened) -> anyhow::Result<ExitCode> {
     match command {
         PluginCommand::Install { file, uploader } => {
-            let bytes = read_limited(&file, cove.config.limits.max_plugin_bytes)?;
-            let uploader = match uploader {
-                Some(id) => {
-                    let subject = crate::policy::acl::Subject {
-                        user_id: id.clone(),
-                        user_name: id.clone(),
-                        ..Default::default()
+            let installed = match opened {
+                Opened::Local(d) => install_local(d.cove(), &file, uploader).await?,
+                Opened::Remote(r) => {
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let path = match &uploader {
+                        Some(id) => format!("/api/v1/plugins?as={}", encode(id)),
+                        None => "/api/v1/plugins".into(),
                     };
-                    let admin = cove
-                        .access
-                        .read()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .is_admin(&subject);
-                    crate::install::Uploader { id, admin }
+                    let answer = r
+                        .call("POST", &path, "application/wasm", &bytes)
+                        .with_context(|| format!("cannot install {}", file.display()))?;
+                    serde_json::from_value(answer)
+                        .context("the server's answer has an unexpected shape")?
                 }
-                None => crate::install::Uploader::cli(),
             };
-            let installed = cove
-                .install(&bytes, &uploader)
-                .await
-                .with_context(|| format!("cannot install {}", file.display()))?;
-            let v = &installed.version;
-            let verb = if installed.already_present {
-                "Reactivated"
-            } else {
-                "Installed"
-            };
-            println!(
-                "{verb} {} {} (sha256 {}, {} bytes).",
-                v.manifest.name,
-                v.manifest.version,
-                short(&v.hash),
-                v.size
-            );
-            let commands: Vec<String> = v
-                .manifest
-                .commands
-                .iter()
-                .map(|c| format!("!{}", c.name))
-                .collect();
-            println!("Commands: {}", commands.join(", "));
-            if !installed.record.active_is_approved() {
-                println!(
-                    "Uploaded by {}, not an admin: it runs without grants until `cove plugin approve {}`.",
-                    uploader.id, v.manifest.name
-                );
-            }
-            println!("{}", cove.describe_grants(Some(&v.manifest.name))?);
+            print_installed(&installed);
         }
         PluginCommand::List => {
-            let plugins = cove.store.plugins()?;
+            let plugins: Vec<PluginSummary> = match opened {
+                Opened::Local(d) => d.cove().plugin_summaries()?,
+                Opened::Remote(r) => r.get("/api/v1/plugins")?,
+            };
             if plugins.is_empty() {
                 println!(
                     "No plugins installed. Install one with `cove plugin install <file.wasm>`."
                 );
             }
             for p in plugins {
-                let v = p.active_version();
-                let commands: Vec<&str> = v
-                    .manifest
-                    .commands
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect();
+                let pending = if p.approved {
+                    ""
+                } else {
+                    "  (awaiting approval)"
+                };
                 println!(
-                    "{:<16} {:<10} {}  {} version(s)  commands: {}",
+                    "{:<16} {:<10} {}  {} version(s)  commands: {}{pending}",
                     p.name,
-                    v.manifest.version,
-                    short(&v.hash),
-                    p.versions.len(),
-                    commands.join(", ")
+                    p.version,
+                    short(&p.sha256),
+                    p.versions,
+                    p.commands.join(", ")
                 );
             }
         }
         PluginCommand::Info { name } => {
-            let record = cove
-                .store
-                .plugin(&name)?
-                .with_context(|| format!("no plugin named {name:?} is installed"))?;
-            print_info(&record, &cove.config.prefix);
-            println!("\n{}", cove.describe_grants(Some(&name))?);
+            let (detail, prefix) = match opened {
+                Opened::Local(d) => (
+                    d.cove().plugin_detail(&name)?,
+                    d.cove().config.prefix.clone(),
+                ),
+                Opened::Remote(r) => (
+                    r.get(&format!("/api/v1/plugins/{}", encode(&name)))?,
+                    r.prefix().to_string(),
+                ),
+            };
+            print_info(&detail, &prefix)?;
         }
         PluginCommand::Approve { name } => {
-            let record = cove.approve(super::admin::CLI_ACTOR, &name)?;
-            println!(
-                "Approved {name} (sha256 {}): its grants apply to this version.",
-                short(&record.active)
-            );
+            let text = match opened {
+                Opened::Local(d) => {
+                    let record = d.cove().approve(super::admin::CLI_ACTOR, &name)?;
+                    format!(
+                        "Approved {name} (sha256 {}): its grants apply to this version.",
+                        record.active
+                    )
+                }
+                Opened::Remote(r) => r.change(
+                    "POST",
+                    &format!("/api/v1/plugins/{}/approve", encode(&name)),
+                    &json!({}),
+                )?,
+            };
+            println!("{text}");
         }
         PluginCommand::Rollback { name } => {
-            let record = cove.rollback(super::admin::CLI_ACTOR, &name).await?;
-            let v = record.active_version();
-            println!(
-                "Rolled {name} back to {} (sha256 {}).",
-                v.manifest.version,
-                short(&v.hash)
-            );
+            let text = match opened {
+                Opened::Local(d) => {
+                    let record = d.cove().rollback(super::admin::CLI_ACTOR, &name).await?;
+                    let v = record.active_version();
+                    format!(
+                        "Rolled {name} back to {} (sha256 {}).",
+                        v.manifest.version, record.active
+                    )
+                }
+                Opened::Remote(r) => r.change(
+                    "POST",
+                    &format!("/api/v1/plugins/{}/rollback", encode(&name)),
+                    &json!({}),
+                )?,
+            };
+            println!("{text}");
         }
         PluginCommand::Remove { name } => {
-            let record = cove.remove(super::admin::CLI_ACTOR, &name)?;
-            println!("Removed {name} ({} version(s)).", record.versions.len());
+            let text = match opened {
+                Opened::Local(d) => {
+                    let record = d.cove().remove(super::admin::CLI_ACTOR, &name)?;
+                    format!("Removed {name} ({} version(s)).", record.versions.len())
+                }
+                Opened::Remote(r) => r.change(
+                    "DELETE",
+                    &format!("/api/v1/plugins/{}", encode(&name)),
+                    &json!({}),
+                )?,
+            };
+            println!("{text}");
         }
         PluginCommand::New(_) => unreachable!("handled without opening the store"),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The plugin commands that work through a running server's admin API.
-pub fn run_remote(
-    command: PluginCommand,
-    remote: &super::remote::Remote,
-) -> anyhow::Result<ExitCode> {
-    match command {
-        PluginCommand::List => super::remote::list(remote),
-        PluginCommand::Install {
-            file,
-            uploader: None,
-        } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            super::remote::install(remote, &bytes)
-        }
-        _ => anyhow::bail!(
-            "a cove server holds the data directory; this command needs the store itself: stop \
-             `cove serve`, or use the admin API"
-        ),
+async fn install_local(
+    cove: &Cove,
+    file: &PathBuf,
+    uploader: Option<String>,
+) -> anyhow::Result<Installed> {
+    let bytes = read_limited(file, cove.config.limits.max_plugin_bytes)?;
+    let uploader = match uploader {
+        Some(id) => cove.uploader(&id),
+        None => crate::install::Uploader::cli(),
+    };
+    let installed = cove
+        .install(&bytes, &uploader)
+        .await
+        .with_context(|| format!("cannot install {}", file.display()))?;
+    Ok(Installed {
+        plugin: PluginSummary::of(cove, &installed.record)?,
+        reactivated: installed.already_present,
+        uploaded_by: uploader.id,
+    })
+}
+
+fn print_installed(installed: &Installed) {
+    let p = &installed.plugin;
+    let verb = if installed.reactivated {
+        "Reactivated"
+    } else {
+        "Installed"
+    };
+    println!(
+        "{verb} {} {} (sha256 {}).",
+        p.name,
+        p.version,
+        short(&p.sha256)
+    );
+    let commands: Vec<String> = p.commands.iter().map(|c| format!("!{c}")).collect();
+    println!("Commands: {}", commands.join(", "));
+    if !p.approved {
+        println!(
+            "Uploaded by {}, not an admin: it runs without grants until `cove plugin approve {}`.",
+            installed.uploaded_by, p.name
+        );
     }
+    println!("{}", render_grants(std::slice::from_ref(p)));
 }
 
 /// Reads a file, refusing one over `limit` bytes before reading it whole.
@@ -194,9 +227,9 @@ fn read_limited(file: &PathBuf, limit: u64) -> anyhow::Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
-fn print_info(record: &PluginRecord, prefix: &str) {
-    let active = record.active_version();
-    let m = &active.manifest;
+fn print_info(detail: &PluginDetail, prefix: &str) -> anyhow::Result<()> {
+    let m: Manifest = serde_json::from_value(detail.manifest.clone())
+        .context("the plugin's manifest has an unexpected shape")?;
     println!("{} {} — {}", m.name, m.version, m.description);
     println!("\nCommands:");
     for c in &m.commands {
@@ -204,9 +237,13 @@ fn print_info(record: &PluginRecord, prefix: &str) {
         println!("  {:<40} {}{danger}", usage(prefix, c), c.summary);
     }
     println!("\nVersions (oldest first):");
-    for v in &record.versions {
-        let marker = if v.hash == record.active { "*" } else { " " };
-        let approved = if record.approved.contains(&v.hash) {
+    for v in &detail.version_history {
+        let marker = if v.sha256 == detail.summary.sha256 {
+            "*"
+        } else {
+            " "
+        };
+        let approved = if v.approved {
             "approved"
         } else {
             "not approved"
@@ -218,9 +255,11 @@ fn print_info(record: &PluginRecord, prefix: &str) {
         };
         println!(
             "{marker} {:<10} sha256:{}  {} bytes  by {by}, {approved}",
-            v.manifest.version, v.hash, v.size
+            v.version, v.sha256, v.size
         );
     }
+    println!("\n{}", render_grants(std::slice::from_ref(&detail.summary)));
+    Ok(())
 }
 
 fn short(hash: &str) -> &str {

@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -15,12 +14,16 @@ use crate::config::Config;
 pub struct Remote {
     data_dir: std::path::PathBuf,
     listen: std::net::SocketAddr,
+    /// Set by `--server`: always this address, never the data directory's `server.addr`.
+    server: Option<std::net::SocketAddr>,
     token: String,
+    prefix: String,
 }
 
 impl Remote {
-    /// The API of the server that holds `config.data_dir`, if a token for it can be found.
-    pub fn new(config: &Config) -> anyhow::Result<Remote> {
+    /// The API of the server that holds `config.data_dir` (or of `server`, when given), if a
+    /// token for it can be found.
+    pub fn new(config: &Config, server: Option<std::net::SocketAddr>) -> anyhow::Result<Remote> {
         let from_env = std::env::var("COVE_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty());
@@ -30,7 +33,7 @@ impl Remote {
                 let path = config.data_dir.join(crate::admin_api::TOKEN_FILE);
                 std::fs::read_to_string(&path).with_context(|| {
                     format!(
-                        "a cove server holds {} and its admin token is not readable at {} (set COVE_ADMIN_TOKEN)",
+                        "the cove server for {} needs its admin token, which is not readable at {} (set COVE_ADMIN_TOKEN)",
                         config.data_dir.display(),
                         path.display()
                     )
@@ -40,8 +43,15 @@ impl Remote {
         Ok(Remote {
             data_dir: config.data_dir.clone(),
             listen: config.listen,
+            server,
             token: token.trim().to_string(),
+            prefix: config.prefix.clone(),
         })
+    }
+
+    /// The command prefix, for rendering usage lines.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// Sends one request; returns the JSON body of a 2xx answer, or the server's error.
@@ -52,10 +62,12 @@ impl Remote {
         content_type: &str,
         body: &[u8],
     ) -> anyhow::Result<serde_json::Value> {
-        let addr = std::fs::read_to_string(self.data_dir.join(super::serve::ADDR_FILE))
-            .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or(self.listen);
+        let addr = self.server.unwrap_or_else(|| {
+            std::fs::read_to_string(self.data_dir.join(super::serve::ADDR_FILE))
+                .ok()
+                .and_then(|text| text.trim().parse().ok())
+                .unwrap_or(self.listen)
+        });
         let mut stream =
             TcpStream::connect_timeout(&addr, Duration::from_secs(5)).with_context(|| {
                 format!("the data directory is in use, but no cove server answers on {addr}")
@@ -91,59 +103,31 @@ impl Remote {
         }
         Ok(json)
     }
-}
 
-/// `cove grant|revoke <plugin> <words…>` through the API.
-pub fn change_grant(
-    remote: &Remote,
-    plugin: &str,
-    words: &[String],
-    add: bool,
-) -> anyhow::Result<ExitCode> {
-    let grant =
-        shlex::try_join(words.iter().map(String::as_str)).context("the grant cannot be quoted")?;
-    let body = serde_json::json!({ "grant": grant }).to_string();
-    let method = if add { "POST" } else { "DELETE" };
-    let answer = remote.call(
-        method,
-        &format!("/api/v1/plugins/{plugin}/grants"),
-        "application/json",
-        body.as_bytes(),
-    )?;
-    println!("{}", answer["message"].as_str().unwrap_or("done"));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `cove plugin install <file>` through the API.
-pub fn install(remote: &Remote, bytes: &[u8]) -> anyhow::Result<ExitCode> {
-    let answer = remote.call("POST", "/api/v1/plugins", "application/wasm", bytes)?;
-    println!(
-        "Installed {} {} (sha256 {}) in the running server.",
-        answer["name"].as_str().unwrap_or("?"),
-        answer["version"].as_str().unwrap_or("?"),
-        answer["sha256"].as_str().unwrap_or("?")
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `cove plugin list` through the API.
-pub fn list(remote: &Remote) -> anyhow::Result<ExitCode> {
-    let answer = remote.call("GET", "/api/v1/plugins", "application/json", b"")?;
-    for p in answer.as_array().into_iter().flatten() {
-        let commands: Vec<&str> = p["commands"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str())
-            .collect();
-        println!(
-            "{:<16} {:<10} {}  commands: {}",
-            p["name"].as_str().unwrap_or("?"),
-            p["version"].as_str().unwrap_or("?"),
-            &p["sha256"].as_str().unwrap_or("?")
-                [..12.min(p["sha256"].as_str().unwrap_or("?").len())],
-            commands.join(", ")
-        );
+    /// `GET path`, read as `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let json = self.call("GET", path, "application/json", b"")?;
+        serde_json::from_value(json).context("the server's answer has an unexpected shape")
     }
-    Ok(ExitCode::SUCCESS)
+
+    /// A change: `method path` with a JSON body; returns the server's sentence.
+    pub fn change(
+        &self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<String> {
+        let answer = self.call(
+            method,
+            path,
+            "application/json",
+            body.to_string().as_bytes(),
+        )?;
+        Ok(answer["message"].as_str().unwrap_or("Done.").to_string())
+    }
+}
+
+/// `s` made safe for one path segment or query value.
+pub fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -49,6 +49,34 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// Which records a reader wants: every given field must match.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuditFilter {
+    /// Records about this plugin.
+    pub plugin: Option<String>,
+    /// Records by this actor (a user id, `cli`, `api`, `web`).
+    pub user: Option<String>,
+    /// Records of this action (`invoke`, `deny`, `grant`, …).
+    pub action: Option<String>,
+    /// Records with this outcome (`ok`, `denied`, `error`, …).
+    pub outcome: Option<String>,
+    /// Records written at or after this time (ms since the Unix epoch).
+    pub since_ms: Option<u64>,
+}
+
+impl AuditFilter {
+    /// Whether `record` passes every given condition.
+    pub fn matches(&self, record: &AuditRecord) -> bool {
+        let e = &record.event;
+        let same = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        same(&self.plugin, e.plugin.as_deref().unwrap_or(""))
+            && same(&self.user, &e.actor)
+            && same(&self.action, &e.action)
+            && same(&self.outcome, &e.outcome)
+            && self.since_ms.is_none_or(|t| record.at_ms >= t)
+    }
+}
+
 impl AuditRecord {
     /// `#12 2026-11-21T07:00:00Z alice invoke echo (#ops) ok 3ms — !echo hi`.
     pub fn one_line(&self) -> String {
@@ -159,8 +187,20 @@ impl Store {
         keep: impl Fn(&AuditRecord) -> bool,
         limit: usize,
     ) -> anyhow::Result<Vec<AuditRecord>> {
+        self.audit_page(keep, None, limit)
+    }
+
+    /// Like [`Store::audit_records`], only among records older than `before` (a `seq`), so
+    /// a reader can page back through the log.
+    pub fn audit_page(
+        &self,
+        keep: impl Fn(&AuditRecord) -> bool,
+        before: Option<u64>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<AuditRecord>> {
+        let end = before.unwrap_or(u64::MAX).to_be_bytes();
         let mut records = Vec::new();
-        for entry in self.audit.iter().rev() {
+        for entry in self.audit.range(..end).rev() {
             let (_, v) = entry?;
             let record: AuditRecord =
                 serde_json::from_slice(&v).context("an audit record is corrupt")?;
