@@ -106,3 +106,32 @@ fn only_one_process_opens_the_store() {
         done.stderr
     );
 }
+
+#[test]
+fn metrics_count_failures_denials_and_egress_by_kind() {
+    let env = Env::new().var("COVE_DEADLINE_MS", "500");
+    for plugin in ["crash", "spin", "netprobe"] {
+        env.install(&cove_tests::hostile(plugin));
+    }
+    let server = env.serve();
+    assert!(server.reply("!trap").contains("wasm trap"));
+    assert!(server.reply("!spin").contains("was stopped"));
+    let fetched = server.texts("u1", "!fetch http://example.invalid/");
+    assert!(fetched.contains("blocked"), "{fetched}");
+    assert!(server.texts("u1", "!cove grants").contains("admin"));
+    let (status, metrics) = http_request(server.addr, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    for line in [
+        "cove_sandbox_failures_total{kind=\"crashed\"} 1",
+        "cove_sandbox_failures_total{kind=\"timeout\"} 1",
+        "cove_denials_total{kind=\"egress\"} 1",
+        "cove_denials_total{kind=\"admin\"} 1",
+        "cove_egress_requests_total{outcome=\"denied\"} 1",
+        "cove_invocations_total{plugin=\"crash\",command=\"trap\",outcome=\"crashed\"} 1",
+        "cove_invocations_total{plugin=\"spin\",command=\"spin\",outcome=\"timeout\"} 1",
+        "# TYPE cove_invocation_seconds histogram",
+        "cove_instances_in_flight 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
+}
