@@ -6,7 +6,7 @@
 //! flush), so a command neither waits ~0.2 ms for a disk flush nor pays for waking the
 //! writer; the queue is drained on shutdown.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,7 +19,8 @@ pub const WRITE_INTERVAL: Duration = Duration::from_millis(50);
 /// The audit log of one process.
 pub struct AuditLog {
     store: Store,
-    queue: Mutex<Option<Sender<AuditEvent>>>,
+    /// Read-locked by every sender (no contention between commands); taken on close.
+    queue: RwLock<Option<Sender<AuditEvent>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -33,7 +34,7 @@ impl AuditLog {
             .spawn(move || write_batches(&writer_store, &rx))?;
         Ok(AuditLog {
             store,
-            queue: Mutex::new(Some(tx)),
+            queue: RwLock::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -43,22 +44,24 @@ impl AuditLog {
         self.store.audit(event).map(|_| ())
     }
 
-    /// Queues `event` for the background writer.
+    /// Queues `event` for the background writer (or, once the writer has stopped, writes it).
     pub fn record_soon(&self, event: AuditEvent) {
-        let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        let sent = queue
-            .as_ref()
-            .map(|tx| tx.send(event.clone()).is_ok())
-            .unwrap_or(false);
+        let queue = self.queue.read().unwrap_or_else(|e| e.into_inner());
+        let unsent = match queue.as_ref() {
+            Some(tx) => tx.send(event).err().map(|e| e.0),
+            None => Some(event),
+        };
         drop(queue);
-        if !sent && let Err(e) = self.store.audit(event) {
+        if let Some(event) = unsent
+            && let Err(e) = self.store.audit(event)
+        {
             tracing::error!("cannot write an audit record: {e:#}");
         }
     }
 
     /// Writes everything queued and stops the writer.
     pub fn close(&self) {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.queue.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(writer) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             writer.thread().unpark();
             let _ = writer.join();
