@@ -4,7 +4,7 @@
 //! Every invocation and every denial goes to the audit log.
 
 mod admin;
-mod args;
+pub(crate) mod args;
 mod help;
 mod line;
 
