@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::multipart::{Field, Multipart, MultipartRejection};
+use axum::extract::multipart::{Field, Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -135,10 +135,7 @@ pub async fn upload(
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) => {
-                return outcome(
-                    "/admin/upload",
-                    Err(anyhow::anyhow!("the upload broke off: {e}")),
-                );
+                return outcome("/admin/upload", Err(broke_off(&e, limit)));
             }
         };
         match field.name() {
@@ -171,15 +168,9 @@ pub async fn upload(
 /// The file field's bytes, refusing it as soon as it passes `limit`.
 async fn read_limited(mut field: Field<'_>, limit: u64) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| anyhow::anyhow!("the upload broke off: {e}"))?
-    {
+    while let Some(chunk) = field.chunk().await.map_err(|e| broke_off(&e, limit))? {
         if (bytes.len() + chunk.len()) as u64 > limit {
-            anyhow::bail!(
-                "cannot install the upload: the file is over the {limit}-byte plugin size limit"
-            );
+            return Err(too_large(limit));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -187,6 +178,22 @@ async fn read_limited(mut field: Field<'_>, limit: u64) -> anyhow::Result<Vec<u8
         anyhow::bail!("choose a .wasm file to upload (the file was empty)");
     }
     Ok(bytes)
+}
+
+fn too_large(limit: u64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot install the upload: the file is over the {limit}-byte plugin size limit"
+    )
+}
+
+/// Why reading the multipart body failed; the body limit (just above the plugin limit)
+/// reads as the plugin size limit.
+fn broke_off(e: &MultipartError, limit: u64) -> anyhow::Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(limit)
+    } else {
+        anyhow::anyhow!("the upload broke off: {}", e.body_text())
+    }
 }
 
 /// Installs as an admin upload; returns the plugin name and the message for the admin.
