@@ -54,9 +54,36 @@ pub fn raw_request(
     let _ = stream
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(body));
+    parse(&read_response(&mut stream))
+}
+
+/// Reads one response: up to its `Content-Length` or the chunked terminator, else to the
+/// end (some servers, chromedriver among them, keep the connection open after answering).
+fn read_response(stream: &mut TcpStream) -> Vec<u8> {
     let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    parse(&response)
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&response[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            let body = &response[end + 4..];
+            let complete = match length {
+                Some(length) => body.len() >= length,
+                None if head.contains("transfer-encoding: chunked") => body.ends_with(b"0\r\n\r\n"),
+                None => false,
+            };
+            if complete {
+                return response;
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return response,
+            Ok(n) => response.extend_from_slice(&buf[..n]),
+        }
+    }
 }
 
 fn parse(response: &[u8]) -> Response {

@@ -7,6 +7,7 @@
 //! apt when they are missing, and fails the test with the reason if it cannot.
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The driver binary of the Debian package.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The key under which WebDriver returns an element reference.
-const ELEMENT: &str = "element-6066-11e4-a6e6-4a4ef9a9c4ab";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Makes sure Chromium and chromedriver are installed; installs them with apt if not.
 /// Panics with what went wrong when that is impossible: the browser test must not skip.
@@ -69,8 +70,11 @@ impl Browser {
     pub fn start() -> Browser {
         ensure_chromium();
         let port = free_port();
+        // Its own process group, so that dropping the browser can end Chromium too even
+        // when the session cannot be closed politely.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -132,7 +136,7 @@ impl Browser {
     }
 
     fn try_call(&self, method: &str, path: &str, body: &Value) -> Result<Value, String> {
-        let text = if method == "GET" {
+        let text = if body.is_null() {
             String::new()
         } else {
             body.to_string()
@@ -247,6 +251,10 @@ impl Drop for Browser {
         if !self.session.is_empty() {
             let _ = self.try_call("DELETE", &self.session_path(""), &Value::Null);
         }
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(format!("-{}", self.driver.id()))
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
