@@ -7,7 +7,6 @@
 //! apt when they are missing, and fails the test with the reason if it cannot.
 
 use std::net::{SocketAddr, TcpListener};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,11 +69,8 @@ impl Browser {
     pub fn start() -> Browser {
         ensure_chromium();
         let port = free_port();
-        // Its own process group, so that dropping the browser can end Chromium too even
-        // when the session cannot be closed politely.
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
-            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -247,14 +243,13 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Closing the session quits Chromium; then chromedriver is ended by its own pid. (No
+    /// process-group kill through `/bin/kill`: procps reads `kill -KILL -<pgid>` as options
+    /// and can end up signalling every process, -1.)
     fn drop(&mut self) {
         if !self.session.is_empty() {
             let _ = self.try_call("DELETE", &self.session_path(""), &Value::Null);
         }
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.driver.id()))
-            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

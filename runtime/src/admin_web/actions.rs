@@ -27,16 +27,16 @@ fn authorised(
     state: &WebState,
     headers: &HeaderMap,
     csrf: Option<&str>,
-) -> Result<Session, Response> {
+) -> Result<Session, Box<Response>> {
     let session = super::signed_in(state, headers)?;
     if !session::csrf_ok(&session, csrf) {
-        return Err(failure(
+        return Err(Box::new(failure(
             StatusCode::FORBIDDEN,
             "Form expired",
             "This form's security token is missing or does not match your session, so nothing \
              was changed. Reload the page and try again.",
             Some(&session),
-        ));
+        )));
     }
     Ok(session)
 }
@@ -98,7 +98,7 @@ pub async fn logout(State(state): State<WebState>, headers: HeaderMap, body: Byt
     let fields = form(&body);
     let session = match authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     state.sessions.remove(&session.id);
     let mut response = redirect("/admin/login", None);
@@ -118,7 +118,7 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     if let Err(r) = super::signed_in(&state, &headers) {
-        return r;
+        return *r;
     }
     let Ok(mut multipart) = multipart else {
         return outcome(
@@ -142,7 +142,7 @@ pub async fn upload(
             Some("csrf") => csrf = field.text().await.ok(),
             Some("file") => {
                 if let Err(r) = authorised(&state, &headers, csrf.as_deref()) {
-                    return r;
+                    return *r;
                 }
                 let result = match read_limited(field, limit).await {
                     Ok(bytes) => install(&state.cove, &bytes).await,
@@ -157,7 +157,7 @@ pub async fn upload(
         }
     }
     if let Err(r) = authorised(&state, &headers, csrf.as_deref()) {
-        return r;
+        return *r;
     }
     outcome(
         "/admin/upload",
@@ -235,7 +235,7 @@ pub async fn plugin_action(
 ) -> Response {
     let fields = form(&body);
     if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return r;
+        return *r;
     }
     let page = format!("/admin/plugins/{name}");
     let cove = &state.cove;
@@ -278,7 +278,7 @@ pub async fn secret_action(
 ) -> Response {
     let fields = form(&body);
     if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return r;
+        return *r;
     }
     let name = fields.get("name").map_or("", |n| n.trim());
     let result = match action.as_str() {
@@ -301,7 +301,7 @@ pub async fn access_action(
 ) -> Response {
     let fields = form(&body);
     if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return r;
+        return *r;
     }
     let words: Vec<&str> = fields
         .get("rule")

@@ -137,11 +137,11 @@ fn redirect(to: &str, flash: Option<Flash>) -> Response {
 }
 
 /// The signed-in session, or a redirect to the sign-in page.
-fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Session, Response> {
+fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Session, Box<Response>> {
     state
         .sessions
         .from_headers(headers)
-        .ok_or_else(|| redirect("/admin/login", None))
+        .ok_or_else(|| Box::new(redirect("/admin/login", None)))
 }
 
 /// Renders a signed-in page with the pending flash message (which is then cleared).
@@ -198,7 +198,7 @@ async fn login_form(State(state): State<WebState>, headers: HeaderMap) -> Respon
 async fn plugins(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let records = match state.cove.store.plugins() {
         Ok(r) => r,
@@ -225,7 +225,7 @@ async fn plugin(
 ) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let record = match state.cove.store.plugin(&name) {
         Ok(Some(record)) => record,
@@ -252,7 +252,7 @@ async fn plugin(
 async fn upload_form(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let limit = state.cove.config.limits.max_plugin_bytes;
     show(&headers, &session, Nav::Upload, |f| {
@@ -263,7 +263,7 @@ async fn upload_form(State(state): State<WebState>, headers: HeaderMap) -> Respo
 async fn secrets(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match state.cove.store.secret_names() {
         Ok(names) => show(&headers, &session, Nav::Secrets, |f| {
@@ -276,7 +276,7 @@ async fn secrets(State(state): State<WebState>, headers: HeaderMap) -> Response 
 async fn access(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let effective = state
         .cove
@@ -299,7 +299,7 @@ async fn audit(
 ) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let field = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let filter = settings_pages::AuditFilter {
