@@ -136,7 +136,9 @@ fn forms_without_the_csrf_token_change_nothing() {
     let page = web.get("/admin/plugins/netprobe");
     assert_eq!(page.status, 200, "{page:?}");
     let good = csrf_of(&page.body);
-    let wrong = format!("{}0", &good[..good.len() - 1]);
+    let flipped = if good.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{flipped}", &good[..good.len() - 1]);
+    assert_ne!(wrong, good);
     for csrf in [None, Some(""), Some(wrong.as_str())] {
         let mut fields = vec![("grant", "secret PROBE_TOKEN")];
         fields.extend(csrf.map(|c| ("csrf", c)));

@@ -41,6 +41,17 @@ fn authorised(
     Ok(session)
 }
 
+/// The session and the form's fields, if the form's CSRF token matches the session.
+fn checked_form(
+    state: &WebState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Session, HashMap<String, String>), Box<Response>> {
+    let fields = form(body);
+    let session = authorised(state, headers, fields.get("csrf").map(String::as_str))?;
+    Ok((session, fields))
+}
+
 /// Redirects to `to` with the outcome of an action as the flash message.
 fn outcome(to: &str, result: anyhow::Result<String>) -> Response {
     let flash = match result {
@@ -95,9 +106,8 @@ pub async fn login(State(state): State<WebState>, headers: HeaderMap, body: Byte
 
 /// `POST /admin/logout`: ends the session and clears its cookie.
 pub async fn logout(State(state): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form(&body);
-    let session = match authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        Ok(s) => s,
+    let session = match checked_form(&state, &headers, &body) {
+        Ok((session, _)) => session,
         Err(r) => return *r,
     };
     state.sessions.remove(&session.id);
@@ -233,10 +243,10 @@ pub async fn plugin_action(
     UrlPath((name, action)): UrlPath<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return *r;
-    }
+    let fields = match checked_form(&state, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(r) => return *r,
+    };
     let page = format!("/admin/plugins/{name}");
     let cove = &state.cove;
     let grant_words = || {
@@ -276,10 +286,10 @@ pub async fn secret_action(
     UrlPath(action): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return *r;
-    }
+    let fields = match checked_form(&state, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(r) => return *r,
+    };
     let name = fields.get("name").map_or("", |n| n.trim());
     let result = match action.as_str() {
         "set" => {
@@ -299,10 +309,10 @@ pub async fn access_action(
     UrlPath(action): UrlPath<String>,
     body: Bytes,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(r) = authorised(&state, &headers, fields.get("csrf").map(String::as_str)) {
-        return *r;
-    }
+    let fields = match checked_form(&state, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(r) => return *r,
+    };
     let words: Vec<&str> = fields
         .get("rule")
         .map_or(Vec::new(), |r| r.split_whitespace().collect());
