@@ -359,3 +359,38 @@ fn secrets_and_access_rules_through_the_forms() {
             .contains(r#"class="banner error""#)
     );
 }
+
+#[test]
+fn a_manifest_full_of_markup_renders_as_text() {
+    let env = env();
+    env.install(&hostile("markup"));
+    let server = env.serve();
+    let mut web = signed_in(&server);
+    for path in ["/admin", "/admin/plugins/markup"] {
+        let page = web.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        for live in ["<script", "<img", "<b>", "<i>"] {
+            assert!(
+                !page.body.contains(live),
+                "{path} contains {live}: {}",
+                page.body
+            );
+        }
+        assert!(
+            page.body
+                .contains("&lt;script&gt;alert(&#39;description&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    let page = web.get("/admin/plugins/markup");
+    assert!(
+        page.body
+            .contains("&lt;img src=x onerror=alert(&#39;summary&#39;)&gt;")
+    );
+    assert!(
+        page.body.contains("[&lt;i&gt;arg&lt;/i&gt;]"),
+        "{}",
+        page.body
+    );
+}
