@@ -394,3 +394,64 @@ fn a_manifest_full_of_markup_renders_as_text() {
         page.body
     );
 }
+
+#[test]
+fn approve_roll_back_and_remove_through_the_forms() {
+    let env = env();
+    let upload = env.cove(&[
+        "plugin",
+        "install",
+        "--as",
+        "u9",
+        &hostile("echo2").display().to_string(),
+    ]);
+    assert!(upload.ok, "{upload:?}");
+    let server = env.serve();
+    let mut web = signed_in(&server);
+    let list = web.get("/admin");
+    assert!(list.body.contains("awaiting approval"), "{}", list.body);
+    let page = web.get("/admin/plugins/echo");
+    assert!(
+        page.body.contains("/admin/plugins/echo/approve"),
+        "{}",
+        page.body
+    );
+    let csrf = csrf_of(&page.body);
+
+    let approved = web.post_form("/admin/plugins/echo/approve", &[("csrf", &csrf)]);
+    let page = follow(&mut web, &approved);
+    assert!(page.body.contains("Approved echo"), "{}", page.body);
+    assert!(
+        !page.body.contains("/admin/plugins/echo/approve"),
+        "approved once"
+    );
+    assert_eq!(server.reply("!echo hi"), "echo2: hi");
+
+    let rolled = web.post_form("/admin/plugins/echo/rollback", &[("csrf", &csrf)]);
+    let page = follow(&mut web, &rolled);
+    assert!(page.body.contains("Rolled echo back"), "{}", page.body);
+    assert_eq!(server.reply("!echo hi"), "hi", "version one serves again");
+
+    let unconfirmed = web.post_form("/admin/plugins/echo/remove", &[("csrf", &csrf)]);
+    let page = follow(&mut web, &unconfirmed);
+    assert!(page.body.contains("really remove"), "{}", page.body);
+    assert!(
+        page.body.contains(r#"class="banner error""#),
+        "{}",
+        page.body
+    );
+    assert_eq!(server.reply("!echo still"), "still");
+
+    let fields = [("csrf", csrf.as_str()), ("confirm", "yes")];
+    let removed = web.post_form("/admin/plugins/echo/remove", &fields);
+    assert_eq!(removed.header("location"), Some("/admin"));
+    let page = follow(&mut web, &removed);
+    assert!(
+        page.body.contains("Removed echo (2 version(s))"),
+        "{}",
+        page.body
+    );
+    let gone = web.get("/admin/plugins/echo");
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains("No plugin named"), "{}", gone.body);
+}

@@ -182,7 +182,7 @@ fn commands_table(view: &PluginView) -> String {
                 escape(view.prefix),
                 escape(&c.name),
                 escape(&c.summary),
-                escape(&crate::dispatch::args::usage(view.prefix, c)),
+                escape(&crate::dispatch::usage(view.prefix, c)),
             )
         })
         .collect();

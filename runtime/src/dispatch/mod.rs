@@ -4,7 +4,7 @@
 //! Every invocation and every denial goes to the audit log.
 
 mod admin;
-pub(crate) mod args;
+mod args;
 mod help;
 mod line;
 
