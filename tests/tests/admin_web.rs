@@ -455,3 +455,49 @@ fn approve_roll_back_and_remove_through_the_forms() {
     assert_eq!(gone.status, 404);
     assert!(gone.body.contains("No plugin named"), "{}", gone.body);
 }
+
+#[test]
+fn the_audit_log_pages_newest_first_and_access_shows_admins() {
+    let env = env().var("COVE_ADMINS", "alice,bob");
+    let server = env.serve();
+    for i in 0..55 {
+        assert_eq!(server.reply(&format!("!echo n{i}")), format!("n{i}"));
+    }
+    let mut web = signed_in(&server);
+    // Invocations are written by a background batch: wait until the last one is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !web
+        .get("/admin/audit?plugin=echo")
+        .body
+        .contains("!echo n54")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "invocations never reached the audit log"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let first = web.get("/admin/audit?plugin=echo");
+    let rows = |html: &str| html.matches("<tr><td class=\"num\">").count();
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
+    let newest = first.body.find("!echo n54").expect("newest entry");
+    let older = first.body.find("!echo n10").expect("an older entry");
+    assert!(newest < older, "newest first");
+    assert!(!first.body.contains("!echo n4<"), "n4 is on the next page");
+    let marker = "href=\"/admin/audit?";
+    let start = first.body.find(marker).expect("an older-entries link") + marker.len() - 1;
+    let link = first.body[start..].split('"').next().unwrap_or("");
+    let next = web.get(&format!("/admin/audit{}", link.replace("&amp;", "&")));
+    assert_eq!(
+        rows(&next.body),
+        6,
+        "n4 to n0 and the install: {}",
+        next.body
+    );
+    assert!(next.body.contains("!echo n4<") && next.body.contains("!echo n0<"));
+    assert!(!next.body.contains("Older entries"), "the last page");
+
+    let access = web.get("/admin/access");
+    assert!(access.body.contains("<code>alice</code>") && access.body.contains("<code>bob</code>"));
+    assert!(access.body.contains("allowed"), "{}", access.body);
+}
