@@ -55,9 +55,16 @@ fn sign_in_upload_grant_and_revoke_in_chromium() {
     browser.type_into(&file, &wasm.display().to_string());
     browser.click(&browser.wait_for(r#"form[enctype="multipart/form-data"] button.primary"#));
 
-    let grant = browser.wait_for(PENDING_GRANT);
+    let grant_after_upload = browser.wait_for(PENDING_GRANT);
     let flash = browser.wait_for(".banner.ok");
     assert!(browser.text(&flash).contains("Installed netprobe"));
+    assert!(browser.text(&grant_after_upload).contains("Grant"));
+    browser.goto(&format!("{base}/admin"));
+    browser.wait_for(r#"a[href="/admin/plugins/netprobe"]"#);
+    browser.screenshot(&artifact("admin-plugins.png"));
+    browser.goto(&format!("{base}/admin/plugins/netprobe"));
+    let grant = browser.wait_for(PENDING_GRANT);
+    assert!(browser.find(".banner").is_none(), "a flash shows once");
     assert!(
         browser.find(REVOKE).is_none(),
         "nothing is granted by upload"
