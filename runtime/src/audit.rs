@@ -6,8 +6,8 @@
 //! flush), so a command neither waits ~0.2 ms for a disk flush nor pays for waking the
 //! writer; the queue is drained on shutdown.
 
-use std::sync::{Mutex, RwLock};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod admin_api;
+pub mod admin_web;
 pub mod app;
 pub mod audit;
 pub mod chat;

@@ -7,12 +7,13 @@
 //! `cargo build -p cove` first, or the tests drive a stale `cove`.
 
 pub mod fake_http;
+pub mod web;
+pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::time::Duration;
 
 /// The `cove` binary of this build (`target/<profile>/cove`), or `$COVE_BIN`.
 pub fn cove_bin() -> PathBuf {
@@ -320,30 +321,10 @@ pub fn http_call(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body))
-        .expect("send");
-    let mut response = Vec::new();
-    // A server may close early (e.g. refusing an oversized body): keep what arrived.
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, body.to_string())
+    let headers = format!("{auth}Content-Type: {content_type}\r\n");
+    let response = web::raw_request(addr, method, path, &headers, body);
+    (response.status, response.body)
 }

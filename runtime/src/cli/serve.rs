@@ -37,7 +37,9 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!(%local, "listening");
-    let router = http::routes(dispatcher).merge(crate::admin_api::routes(cove, token));
+    let router = http::routes(dispatcher)
+        .merge(crate::admin_api::routes(cove.clone(), token.clone()))
+        .merge(crate::admin_web::routes(cove, token));
     http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
-pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainReport};
+pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainReport, format_time};
 pub use kv::{KvError, MAX_KEY_BYTES};
 pub use plugins::{PluginRecord, VersionRecord};
 pub use secrets::{KEY_FILE, MAX_SECRET_BYTES, MasterKey, write_private};
