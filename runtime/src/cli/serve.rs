@@ -37,7 +37,10 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!(%local, "listening");
-    let router = http::routes(dispatcher).merge(crate::admin_api::routes(cove, token));
+    let slack = crate::chat::slack::start(&dispatcher)?;
+    let router = http::routes(dispatcher)
+        .merge(crate::admin_api::routes(cove, token))
+        .merge(slack);
     http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
