@@ -1,0 +1,552 @@
+//! Slack over the Events API: `cove serve` against a fake Slack on 127.0.0.1. Requests are
+//! built and signed like Slack's (JSON events, form-encoded slash commands, a `payload=` form
+//! field for buttons); replies are read from the Web API calls the fake recorded.
+
+use cove::chat::slack::signature::sign;
+use cove_tests::fake_slack::{Call, FakeSlack, payload};
+use cove_tests::{Env, Server, hostile, http_with_headers};
+use serde_json::{Value, json};
+
+const SECRET: &str = "fake-signing-secret";
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+/// A fake workspace and an environment pointing Cove at it in Events API mode.
+fn workspace() -> (FakeSlack, Env) {
+    let fake = FakeSlack::start();
+    for (id, name) in [
+        ("U1", "alice"),
+        ("U2", "bob"),
+        ("UMAL", "mallory"),
+        ("UADM", "root"),
+    ] {
+        fake.user(id, name);
+    }
+    for (id, name) in [("C1", "general"), ("C9", "runbooks"), ("COPS", "ops")] {
+        fake.channel(id, name);
+    }
+    fake.channel("CADM", "admins");
+    fake.group("oncall", &["U2"]);
+    let env = Env::new()
+        .var("SLACK_BOT_TOKEN", "xoxb-test")
+        .var("SLACK_SIGNING_SECRET", SECRET)
+        .var("COVE_SLACK_MODE", "events")
+        .var("COVE_SLACK_API_URL", &fake.api_url());
+    (fake, env)
+}
+
+/// POSTs `body` to `path` signed with `secret` at `ts`, plus `extra` headers.
+fn send(
+    server: &Server,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    signature: Option<(&str, i64)>,
+    extra: &[(&str, &str)],
+) -> (u16, String) {
+    let mut headers: Vec<(&str, &str)> = extra.to_vec();
+    let (sig, ts);
+    if let Some((secret, at)) = signature {
+        ts = at.to_string();
+        sig = sign(secret, &ts, body.as_bytes());
+        headers.push(("X-Slack-Signature", &sig));
+        headers.push(("X-Slack-Request-Timestamp", &ts));
+    }
+    http_with_headers(
+        server.addr,
+        "POST",
+        path,
+        &headers,
+        content_type,
+        body.as_bytes(),
+    )
+}
+
+fn event(server: &Server, event_id: &str, event: Value) -> u16 {
+    let body = payload::callback(event_id, event).to_string();
+    send(
+        server,
+        "/slack/events",
+        JSON,
+        &body,
+        Some((SECRET, now())),
+        &[],
+    )
+    .0
+}
+
+fn command(server: &Server, fake: &FakeSlack, user: &str, text: &str, reply_to: &str) -> u16 {
+    let fields = payload::command(user, "C1", text, &fake.response_url(reply_to));
+    let body = payload::form(&fields);
+    send(
+        server,
+        "/slack/commands",
+        FORM,
+        &body,
+        Some((SECRET, now())),
+        &[],
+    )
+    .0
+}
+
+fn click(server: &Server, fake: &FakeSlack, user: &str, action: &str, value: &str, reply_to: &str) {
+    let click = payload::button(user, "C1", action, value, &fake.response_url(reply_to));
+    let body = payload::interactivity_form(&click);
+    let (status, text) = send(
+        server,
+        "/slack/interactivity",
+        FORM,
+        &body,
+        Some((SECRET, now())),
+        &[],
+    );
+    assert_eq!(status, 200, "{text}");
+}
+
+fn text(call: &Call) -> &str {
+    call.args["text"].as_str().unwrap_or_default()
+}
+
+fn posted(fake: &FakeSlack, what: &str) -> Call {
+    fake.wait_for(&format!("chat.postMessage {what:?}"), |c| {
+        c.method == "chat.postMessage" && text(c) == what
+    })
+}
+
+#[test]
+fn every_endpoint_refuses_missing_bad_and_stale_signatures() {
+    let (fake, env) = workspace();
+    let server = env.serve();
+    let mention = payload::callback(
+        "EvLeak",
+        payload::mention("U1", "C1", "echo leaked", "1.1", None),
+    );
+    let bodies = [
+        ("/slack/events", JSON, mention.to_string()),
+        (
+            "/slack/commands",
+            FORM,
+            payload::form(&payload::command(
+                "U1",
+                "C1",
+                "echo leaked",
+                &fake.response_url("leak"),
+            )),
+        ),
+        (
+            "/slack/interactivity",
+            FORM,
+            payload::interactivity_form(&payload::button(
+                "U1",
+                "C1",
+                "cove_confirm",
+                "1",
+                &fake.response_url("leak"),
+            )),
+        ),
+    ];
+    for (path, content_type, body) in &bodies {
+        let cases: [(&str, Option<(&str, i64)>); 4] = [
+            ("unsigned", None),
+            (
+                "signed with another secret",
+                Some(("not-the-secret", now())),
+            ),
+            ("signed six minutes ago", Some((SECRET, now() - 360))),
+            ("signed six minutes ahead", Some((SECRET, now() + 360))),
+        ];
+        for (what, signature) in cases {
+            let (status, answer) = send(&server, path, content_type, body, signature, &[]);
+            assert_eq!(status, 401, "{path} {what}: {answer}");
+        }
+        // A valid signature over a different body does not carry over.
+        let ts = now().to_string();
+        let sig = sign(SECRET, &ts, b"something else");
+        let headers = [
+            ("X-Slack-Signature", sig.as_str()),
+            ("X-Slack-Request-Timestamp", ts.as_str()),
+        ];
+        let (status, _) = http_with_headers(
+            server.addr,
+            "POST",
+            path,
+            &headers,
+            content_type,
+            body.as_bytes(),
+        );
+        assert_eq!(status, 401, "{path} with a tampered body");
+    }
+    // URL verification answers the challenge, only when signed.
+    let challenge =
+        json!({ "token": "legacy", "challenge": "c-123", "type": "url_verification" }).to_string();
+    let (status, _) = send(&server, "/slack/events", JSON, &challenge, None, &[]);
+    assert_eq!(status, 401);
+    let (status, answer) = send(
+        &server,
+        "/slack/events",
+        JSON,
+        &challenge,
+        Some((SECRET, now())),
+        &[],
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer).unwrap()["challenge"],
+        "c-123"
+    );
+    // A signed request afterwards is served; nothing refused before it ran.
+    assert_eq!(
+        event(
+            &server,
+            "EvProbe",
+            payload::mention("U1", "C1", "echo probe", "1.2", None)
+        ),
+        200
+    );
+    posted(&fake, "probe");
+    assert!(
+        !fake
+            .calls()
+            .iter()
+            .any(|c| c.args.to_string().contains("leaked")),
+        "{:#?}",
+        fake.calls()
+    );
+}
+
+#[test]
+fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
+    let (fake, env) = workspace();
+    let server = env.serve();
+    // Slash command: acknowledged at once, answered through response_url in the channel.
+    assert_eq!(command(&server, &fake, "U1", "echo hi there", "slash"), 200);
+    let reply = fake.wait_for("slash reply", |c| {
+        c.method == "response" && text(c) == "hi there"
+    });
+    assert_eq!(reply.args["response_type"], "in_channel");
+    assert!(
+        reply.auth.is_none(),
+        "the bot token must not go to a response_url"
+    );
+    // `/cove` alone is help.
+    assert_eq!(command(&server, &fake, "U1", "", "help"), 200);
+    fake.wait_for("help", |c| {
+        c.method == "response" && text(c).contains("echo")
+    });
+    // Mention, prefix message and direct message.
+    assert_eq!(
+        event(
+            &server,
+            "Ev1",
+            payload::mention("U1", "C1", "echo hello", "10.1", None)
+        ),
+        200
+    );
+    let reply = posted(&fake, "hello");
+    assert_eq!(reply.args["channel"], "C1");
+    assert!(reply.args.get("thread_ts").is_none(), "{:?}", reply.args);
+    event(
+        &server,
+        "Ev2",
+        payload::message("U1", "C1", "channel", "!echo prefixed", "10.2", None),
+    );
+    posted(&fake, "prefixed");
+    event(
+        &server,
+        "Ev3",
+        payload::message("U1", "D1", "im", "echo direct", "10.3", None),
+    );
+    assert_eq!(posted(&fake, "direct").args["channel"], "D1");
+    // In a thread: the reply stays in it.
+    event(
+        &server,
+        "Ev4",
+        payload::message("U1", "C1", "channel", "!echo threaded", "10.4", Some("9.9")),
+    );
+    assert_eq!(posted(&fake, "threaded").args["thread_ts"], "9.9");
+    event(
+        &server,
+        "Ev5",
+        payload::mention("U1", "C1", "echo in-thread", "10.5", Some("9.8")),
+    );
+    assert_eq!(posted(&fake, "in-thread").args["thread_ts"], "9.8");
+    // Ignored: a bot (Cove's own reply included), a channel message without the prefix.
+    event(
+        &server,
+        "Ev6",
+        payload::bot_message("C1", "!echo from-bot", "10.6"),
+    );
+    event(
+        &server,
+        "Ev7",
+        payload::message("U1", "C1", "channel", "echo no-prefix", "10.7", None),
+    );
+    // Slack retries an event it thinks was lost: same event id, handled once.
+    let retried = payload::message("U1", "C1", "channel", "!echo once", "10.8", None);
+    event(&server, "Ev8", retried.clone());
+    let body = payload::callback("Ev8", retried).to_string();
+    let retry = [
+        ("X-Slack-Retry-Num", "1"),
+        ("X-Slack-Retry-Reason", "http_timeout"),
+    ];
+    assert_eq!(
+        send(
+            &server,
+            "/slack/events",
+            JSON,
+            &body,
+            Some((SECRET, now())),
+            &retry
+        )
+        .0,
+        200
+    );
+    posted(&fake, "once");
+    // Events are handled in order of arrival per connection only loosely: a last probe
+    // plus a moment lets anything wrongly accepted show up before counting.
+    event(
+        &server,
+        "Ev9",
+        payload::message("U1", "C1", "channel", "!echo probe", "10.9", None),
+    );
+    posted(&fake, "probe");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let texts: Vec<String> = fake
+        .calls_of("chat.postMessage")
+        .iter()
+        .map(|c| text(c).to_string())
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| *t == "once").count(),
+        1,
+        "{texts:?}"
+    );
+    for never in ["from-bot", "no-prefix"] {
+        assert!(
+            !texts.iter().any(|t| t.contains(never)),
+            "{never}: {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces() {
+    let (fake, env) = workspace();
+    // Rules name Slack users by display name and id, roles by user group, channels by name.
+    for rule in [
+        vec!["acl", "default", "deny"],
+        vec!["acl", "allow", "echo", "role:oncall"],
+        vec!["acl", "allow", "echo", "channel:#runbooks"],
+        vec!["acl", "allow", "echo", "user:alice"],
+        vec!["acl", "deny", "echo", "user:UMAL"],
+    ] {
+        assert!(env.cove(&rule).ok, "{rule:?}");
+    }
+    let server = env.serve();
+    event(
+        &server,
+        "E1",
+        payload::message("UMAL", "C9", "channel", "!echo sneaky", "20.1", None),
+    );
+    let denial = fake.wait_for("denial", |c| c.method == "chat.postEphemeral");
+    assert_eq!(denial.args["user"], "UMAL");
+    assert!(text(&denial).starts_with("denied"), "{denial:?}");
+    // bob is in the oncall group; anyone may in #runbooks; alice by name.
+    event(
+        &server,
+        "E2",
+        payload::message("U2", "C1", "channel", "!echo by-group", "20.2", None),
+    );
+    posted(&fake, "by-group");
+    event(
+        &server,
+        "E3",
+        payload::message("UADM", "C9", "channel", "!echo by-channel", "20.3", None),
+    );
+    posted(&fake, "by-channel");
+    event(
+        &server,
+        "E4",
+        payload::message("U1", "C1", "channel", "!echo by-name", "20.4", None),
+    );
+    posted(&fake, "by-name");
+    // Unknown commands answer the invoker only; a slash command's errors go to its response_url.
+    event(
+        &server,
+        "E5",
+        payload::message("U1", "C1", "channel", "!nosuch", "20.5", None),
+    );
+    fake.wait_for("unknown command", |c| {
+        c.method == "chat.postEphemeral"
+            && text(c).contains("Unknown command")
+            && c.args["user"] == "U1"
+    });
+    command(&server, &fake, "UMAL", "echo nope", "denied");
+    let reply = fake.wait_for("slash denial", |c| {
+        c.method == "response" && text(c).starts_with("denied")
+    });
+    assert_eq!(reply.args["response_type"], "ephemeral");
+    // Long output: in a thread under the command, split at Slack's limit, Markdown as mrkdwn.
+    let long: Vec<String> = (0..900).map(|i| format!("w{i:04}")).collect();
+    let line = format!("!echo **bold** {}", long.join(" "));
+    event(
+        &server,
+        "E6",
+        payload::message("U1", "C1", "channel", &line, "20.6", None),
+    );
+    let first = fake.wait_for("long reply", |c| {
+        c.method == "chat.postMessage" && text(c).starts_with("*bold* w0000")
+    });
+    assert_eq!(first.args["thread_ts"], "20.6");
+    let last = fake.wait_for("last piece", |c| {
+        c.method == "chat.postMessage" && text(c).ends_with("w0899")
+    });
+    assert_eq!(last.args["thread_ts"], "20.6");
+    let pieces: Vec<Call> = fake
+        .calls_of("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["thread_ts"] == "20.6")
+        .collect();
+    assert!(pieces.len() >= 2, "{pieces:#?}");
+    assert!(pieces.iter().all(|c| text(c).chars().count() <= 3_500));
+}
+
+#[test]
+fn confirm_buttons_run_a_dangerous_command_only_for_its_invoker() {
+    let (fake, env) = workspace();
+    env.install(&hostile("danger"));
+    let server = env.serve();
+    event(
+        &server,
+        "D1",
+        payload::message("U1", "C1", "channel", "!nuke prod", "30.1", None),
+    );
+    let prompt = fake.wait_for("prompt", |c| c.method == "chat.postEphemeral");
+    assert_eq!(prompt.args["user"], "U1");
+    let code = button_value(&prompt, "cove_confirm");
+    assert_eq!(button_value(&prompt, "cove_cancel"), code);
+    // Someone else's click is refused and runs nothing.
+    click(&server, &fake, "U2", "cove_confirm", &code, "bob-click");
+    let refused = fake.wait_for("refusal", |c| c.method == "response");
+    assert_eq!(refused.args["response_type"], "ephemeral");
+    assert!(!text(&refused).contains("nuked"), "{refused:?}");
+    // The invoker's click runs it.
+    click(&server, &fake, "U1", "cove_confirm", &code, "alice-click");
+    let done = fake.wait_for("nuked", |c| {
+        c.method == "response" && text(c) == "nuked prod"
+    });
+    assert_eq!(done.args["response_type"], "in_channel");
+    // Cancel withdraws a pending command; confirming it afterwards does nothing.
+    event(
+        &server,
+        "D2",
+        payload::message("U1", "C1", "channel", "!nuke staging", "30.2", None),
+    );
+    let prompt = fake.wait_for("second prompt", |c| {
+        c.method == "chat.postEphemeral" && text(c).contains("nuke staging")
+    });
+    let code = button_value(&prompt, "cove_cancel");
+    click(&server, &fake, "U1", "cove_cancel", &code, "cancel");
+    fake.wait_for("cancelled", |c| {
+        c.method == "response" && text(c).starts_with("Cancelled")
+    });
+    click(&server, &fake, "U1", "cove_confirm", &code, "late");
+    fake.wait_for("late confirm refused", |c| {
+        c.method == "response" && text(c).contains("No command is waiting")
+    });
+    assert!(!fake.calls().iter().any(|c| text(c) == "nuked staging"));
+}
+
+fn button_value(call: &Call, action: &str) -> String {
+    let blocks = call.args["blocks"].as_array().cloned().unwrap_or_default();
+    blocks
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == action)
+        .and_then(|e| e["value"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("no {action} button in {call:?}"))
+}
+
+#[test]
+fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_slack() {
+    let (fake, env) = workspace();
+    let env = env
+        .var("COVE_ADMINS", "UADM")
+        .var("COVE_SLACK_ADMIN_CHANNEL", "admins")
+        .var("COVE_ADMIN_TOKEN", "admin-token");
+    let server = env.serve();
+    let wasm = std::fs::read(hostile("announcer")).unwrap();
+    let (status, answer) = server.api(
+        "POST",
+        "/api/v1/plugins",
+        Some("admin-token"),
+        "application/wasm",
+        &wasm,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let ask = fake.wait_for("admin request", |c| {
+        c.method == "chat.postMessage" && c.args["channel"] == "CADM"
+    });
+    assert!(
+        text(&ask).contains("announcer") && text(&ask).contains("post ops"),
+        "{ask:?}"
+    );
+    let grant = button_value(&ask, "cove_grant");
+    // Before the grant, the plugin's post is refused.
+    event(
+        &server,
+        "P1",
+        payload::message(
+            "U1",
+            "C1",
+            "channel",
+            "!announce ops too early",
+            "40.1",
+            None,
+        ),
+    );
+    fake.wait_for("post refused", |c| {
+        c.method == "chat.postEphemeral" && text(c).contains("post")
+    });
+    // A non-admin's click changes nothing.
+    click(&server, &fake, "U1", "cove_grant", &grant, "not-admin");
+    fake.wait_for("non-admin refused", |c| {
+        c.method == "response" && text(c).contains("Only Cove admins")
+    });
+    // The admin's click grants, audited, effective on the next call.
+    click(&server, &fake, "UADM", "cove_grant", &grant, "admin");
+    fake.wait_for("granted", |c| {
+        c.method == "response" && text(c).starts_with("Granted announcer")
+    });
+    event(
+        &server,
+        "P2",
+        payload::message(
+            "U1",
+            "C1",
+            "channel",
+            "!announce ops deploy **done**",
+            "40.2",
+            None,
+        ),
+    );
+    let post = fake.wait_for("post", |c| {
+        c.method == "chat.postMessage" && text(c) == "deploy *done*"
+    });
+    assert_eq!(
+        post.args["channel"], "COPS",
+        "channel names are resolved to ids"
+    );
+    let (_, audit) = server.api("GET", "/api/v1/audit", Some("admin-token"), JSON, b"");
+    assert!(
+        audit.contains("UADM") && audit.contains("post ops"),
+        "{audit}"
+    );
+}
