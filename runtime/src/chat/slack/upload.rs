@@ -63,7 +63,7 @@ impl Slack {
         let v = &installed.version;
         let name = &v.manifest.name;
         let mut lines = vec![format!(
-            "Installed *{name}* {} (sha256 {}).",
+            "Installed **{name}** {} (sha256 {}).",
             v.manifest.version,
             &v.hash[..12.min(v.hash.len())]
         )];
