@@ -328,6 +328,41 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
         1,
         "{texts:?}"
     );
+    // A prefixed message that also mentions Cove arrives twice (message and app_mention)
+    // and runs once.
+    let (line, ts) = ("!echo twice <@UCOVE>", "11.1");
+    event(
+        &server,
+        "Ev10",
+        payload::message("U1", "C1", "channel", line, ts, None),
+    );
+    let mut mention = payload::mention("U1", "C1", "", ts, None);
+    mention["text"] = json!(line);
+    event(&server, "Ev11", mention);
+    event(
+        &server,
+        "Ev12",
+        payload::message("U1", "C1", "channel", "!echo probe2", "11.2", None),
+    );
+    posted(&fake, "probe2");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let texts: Vec<String> = fake
+        .calls_of("chat.postMessage")
+        .iter()
+        .map(|c| text(c).to_string())
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with("twice")).count(),
+        1,
+        "{texts:?}"
+    );
+    // Names are looked up once and cached.
+    let lookups = fake.calls_of("users.info");
+    assert_eq!(
+        lookups.iter().filter(|c| c.args["user"] == "U1").count(),
+        1,
+        "{lookups:?}"
+    );
     for never in ["from-bot", "no-prefix"] {
         assert!(
             !texts.iter().any(|t| t.contains(never)),

@@ -119,6 +119,25 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
         "{blocks}"
     );
 
+    // The admin approves from the admin channel (a button over the socket).
+    let approve = ask.args["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == "cove_approve")
+        .and_then(|e| e["value"].as_str().map(String::from))
+        .expect("an Approve button");
+    let url = fake.response_url("approve");
+    let id = fake.envelope(
+        "interactive",
+        payload::button("UADM", "CADM", "cove_approve", &approve, &url),
+    );
+    fake.wait_for_ack(&id);
+    fake.wait_for("approved", |c| {
+        c.method == "response" && text(c).starts_with("Approved announcer")
+    });
+
     // A broken file gets the installer's clear error, only for the uploader.
     fake.file("F2", "junk.wasm", b"this is not webassembly".to_vec());
     share("U1", "F2", "junk.wasm", "6.2");

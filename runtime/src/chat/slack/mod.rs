@@ -141,7 +141,12 @@ impl Slack {
         }
         match callback.event {
             SlackEventCallbackBody::AppMention(mention) => {
-                let text = strip_mention(mention.content.text.as_deref().unwrap_or_default());
+                // Only `@cove …` addresses Cove: a mention later in a message (`!deploy api
+                // @cove`) is also a channel message, and that one is handled as such.
+                let text = mention.content.text.as_deref().unwrap_or_default();
+                let Some(text) = strip_mention(text) else {
+                    return;
+                };
                 let origin = Origin {
                     channel: mention.channel.0.clone(),
                     user: mention.user.0.clone(),
@@ -182,7 +187,8 @@ impl Slack {
         }
         let text = content.text.unwrap_or_default();
         if direct {
-            self.run(origin, strip_mention(&text), true).await;
+            let text = strip_mention(&text).unwrap_or(text);
+            self.run(origin, text, true).await;
         } else {
             self.run(origin, text, false).await;
         }
@@ -205,16 +211,11 @@ impl Slack {
     }
 }
 
-/// The text after a leading `<@U…>` mention.
-fn strip_mention(text: &str) -> String {
-    let text = text.trim_start();
-    match text
-        .strip_prefix("<@")
-        .and_then(|rest| rest.split_once('>'))
-    {
-        Some((_, rest)) => rest.trim().to_string(),
-        None => text.trim().to_string(),
-    }
+/// The text after a leading `<@U…>` mention; `None` when the text does not start with one.
+fn strip_mention(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("<@")?;
+    rest.split_once('>')
+        .map(|(_, rest)| rest.trim().to_string())
 }
 
 impl ChatAdapter for Slack {
@@ -243,13 +244,14 @@ mod tests {
     #[test]
     fn a_leading_mention_is_removed() {
         for (text, expected) in [
-            ("<@U123> deploy api", "deploy api"),
-            ("  <@U123>   help", "help"),
-            ("deploy <@U9>", "deploy <@U9>"),
-            ("<@U123>", ""),
-            ("<@broken", "<@broken"),
+            ("<@U123> deploy api", Some("deploy api")),
+            ("  <@U123>   help", Some("help")),
+            ("deploy <@U9>", None),
+            ("!deploy api <@U9>", None),
+            ("<@U123>", Some("")),
+            ("<@broken", None),
         ] {
-            assert_eq!(strip_mention(text), expected, "{text}");
+            assert_eq!(strip_mention(text).as_deref(), expected, "{text}");
         }
     }
 }
