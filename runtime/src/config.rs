@@ -352,11 +352,16 @@ impl Config {
             if !matches!(url.scheme(), "http" | "https") {
                 bail!("slack.api_url must be an http or https URL");
             }
-            match slack.effective_mode() {
-                SlackMode::Socket if slack.app_token.is_none() => {
+            let (app, secret) = (slack.app_token.is_some(), slack.signing_secret.is_some());
+            match (slack.mode, app, secret) {
+                (None, false, false) => bail!(
+                    "SLACK_BOT_TOKEN is set, but Slack also needs SLACK_APP_TOKEN (Socket Mode) \
+                     or SLACK_SIGNING_SECRET with COVE_SLACK_MODE=events"
+                ),
+                (Some(SlackMode::Socket), false, _) => {
                     bail!("Slack Socket Mode needs SLACK_APP_TOKEN (or set COVE_SLACK_MODE=events)")
                 }
-                SlackMode::Events if slack.signing_secret.is_none() => {
+                (Some(SlackMode::Events), _, false) => {
                     bail!("the Slack Events API needs SLACK_SIGNING_SECRET to verify requests")
                 }
                 _ => {}
