@@ -46,7 +46,7 @@ pub fn routes(slack: Arc<Slack>, secret: String) -> Router {
         })
 }
 
-fn check(endpoint: &Endpoint, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+fn check(endpoint: &Endpoint, headers: &HeaderMap, body: &[u8]) -> Result<(), SignatureError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     signature::verify(
         &endpoint.secret,
@@ -55,14 +55,15 @@ fn check(endpoint: &Endpoint, headers: &HeaderMap, body: &[u8]) -> Result<(), Re
         body,
         signature::now_seconds(),
     )
-    .map_err(|e: SignatureError| {
-        tracing::warn!("refused a Slack request: {e}");
-        (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error": e.to_string() })),
-        )
-            .into_response()
-    })
+}
+
+fn refuse(e: SignatureError) -> Response {
+    tracing::warn!("refused a Slack request: {e}");
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "error": e.to_string() })),
+    )
+        .into_response()
 }
 
 fn bad_request(what: &str, e: impl std::fmt::Display) -> Response {
@@ -74,8 +75,8 @@ fn bad_request(what: &str, e: impl std::fmt::Display) -> Response {
 }
 
 async fn events(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = check(&endpoint, &headers, &body) {
-        return refused;
+    if let Err(e) = check(&endpoint, &headers, &body) {
+        return refuse(e);
     }
     match serde_json::from_slice::<SlackPushEvent>(&body) {
         Ok(SlackPushEvent::UrlVerification(v)) => {
@@ -99,8 +100,8 @@ fn form(body: &[u8]) -> Value {
 }
 
 async fn commands(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = check(&endpoint, &headers, &body) {
-        return refused;
+    if let Err(e) = check(&endpoint, &headers, &body) {
+        return refuse(e);
     }
     match serde_json::from_value::<SlackCommandEvent>(form(&body)) {
         Ok(command) => {
@@ -116,8 +117,8 @@ async fn interactivity(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = check(&endpoint, &headers, &body) {
-        return refused;
+    if let Err(e) = check(&endpoint, &headers, &body) {
+        return refuse(e);
     }
     let payload = form(&body)["payload"]
         .as_str()

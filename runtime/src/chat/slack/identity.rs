@@ -16,13 +16,19 @@ use crate::chat::{ChatChannel, ChatUser};
 /// How long a looked-up name or group list is trusted, in milliseconds.
 pub const TTL_MS: u64 = 5 * 60 * 1000;
 
+/// A cached answer and when it was fetched (ms).
+type Cached<T> = Mutex<Option<(u64, T)>>;
+
+/// User groups: `(handle, member ids)`.
+type Groups = Vec<(String, Vec<String>)>;
+
 /// Cached names and groups.
 #[derive(Default)]
 pub struct Identity {
     users: Mutex<HashMap<String, (u64, String)>>,
     channels: Mutex<HashMap<String, (u64, String)>>,
-    groups: Mutex<Option<(u64, Vec<(String, Vec<String>)>)>>,
-    channel_ids: Mutex<Option<(u64, Vec<(String, String)>)>>,
+    groups: Cached<Groups>,
+    channel_ids: Cached<Vec<(String, String)>>,
 }
 
 fn fresh<T: Clone>(entry: Option<&(u64, T)>) -> Option<T> {

@@ -93,10 +93,10 @@ impl Slack {
             return false;
         }
         seen.1.push_back(event_id.to_string());
-        if seen.1.len() > REMEMBERED_EVENTS {
-            if let Some(old) = seen.1.pop_front() {
-                seen.0.remove(&old);
-            }
+        if seen.1.len() > REMEMBERED_EVENTS
+            && let Some(old) = seen.1.pop_front()
+        {
+            seen.0.remove(&old);
         }
         true
     }

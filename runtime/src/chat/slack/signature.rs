@@ -97,17 +97,20 @@ mod tests {
     const TS: &str = "1531420618";
     const SIG: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
 
+    /// Signature header, timestamp header, body, now, expected outcome.
+    type Case<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        i64,
+        Result<(), SignatureError>,
+    );
+
     #[test]
     fn only_fresh_matching_signatures_pass() {
         let now: i64 = TS.parse().unwrap();
         let bad_sig = SIG.replace("a211", "b211");
-        let cases: [(
-            Option<&str>,
-            Option<&str>,
-            &str,
-            i64,
-            Result<(), SignatureError>,
-        ); 8] = [
+        let cases: [Case; 8] = [
             (Some(SIG), Some(TS), BODY, now, Ok(())),
             (Some(SIG), Some(TS), BODY, now + 299, Ok(())),
             (
