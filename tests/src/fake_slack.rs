@@ -29,6 +29,24 @@ pub struct Call {
     pub auth: Option<String>,
 }
 
+impl Call {
+    /// The `text` argument (empty when absent).
+    pub fn text(&self) -> &str {
+        self.args["text"].as_str().unwrap_or_default()
+    }
+
+    /// The value of the button `action_id` in the call's blocks; fails the test if absent.
+    pub fn button_value(&self, action_id: &str) -> String {
+        let blocks = self.args["blocks"].as_array().cloned().unwrap_or_default();
+        blocks
+            .iter()
+            .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+            .find(|e| e["action_id"] == action_id)
+            .and_then(|e| e["value"].as_str().map(String::from))
+            .unwrap_or_else(|| panic!("no {action_id} button in {self:?}"))
+    }
+}
+
 /// The workspace the fake knows.
 #[derive(Default)]
 struct Workspace {

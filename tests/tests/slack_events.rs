@@ -82,6 +82,15 @@ fn event(server: &Server, event_id: &str, event: Value) -> u16 {
     .0
 }
 
+/// A channel message from `user` (no thread).
+fn say(server: &Server, event_id: &str, user: &str, channel: &str, text: &str, ts: &str) -> u16 {
+    event(
+        server,
+        event_id,
+        payload::message(user, channel, "channel", text, ts, None),
+    )
+}
+
 fn command(server: &Server, fake: &FakeSlack, user: &str, text: &str, reply_to: &str) -> u16 {
     let fields = payload::command(user, "C1", text, &fake.response_url(reply_to));
     let body = payload::form(&fields);
@@ -110,13 +119,19 @@ fn click(server: &Server, fake: &FakeSlack, user: &str, action: &str, value: &st
     assert_eq!(status, 200, "{text}");
 }
 
-fn text(call: &Call) -> &str {
-    call.args["text"].as_str().unwrap_or_default()
+/// The texts of every `chat.postMessage`, after a moment for stragglers: events run
+/// concurrently, so something wrongly accepted before a probe may still be on its way.
+fn settled_posts(fake: &FakeSlack) -> Vec<String> {
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    fake.calls_of("chat.postMessage")
+        .iter()
+        .map(|c| c.text().to_string())
+        .collect()
 }
 
 fn posted(fake: &FakeSlack, what: &str) -> Call {
     fake.wait_for(&format!("chat.postMessage {what:?}"), |c| {
-        c.method == "chat.postMessage" && text(c) == what
+        c.method == "chat.postMessage" && c.text() == what
     })
 }
 
@@ -228,7 +243,7 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     // Slash command: acknowledged at once, answered through response_url in the channel.
     assert_eq!(command(&server, &fake, "U1", "echo hi there", "slash"), 200);
     let reply = fake.wait_for("slash reply", |c| {
-        c.method == "response" && text(c) == "hi there"
+        c.method == "response" && c.text() == "hi there"
     });
     assert_eq!(reply.args["response_type"], "in_channel");
     assert!(
@@ -238,7 +253,7 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     // `/cove` alone is help.
     assert_eq!(command(&server, &fake, "U1", "", "help"), 200);
     fake.wait_for("help", |c| {
-        c.method == "response" && text(c).contains("echo")
+        c.method == "response" && c.text().contains("echo")
     });
     // Mention, prefix message and direct message.
     assert_eq!(
@@ -252,11 +267,7 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     let reply = posted(&fake, "hello");
     assert_eq!(reply.args["channel"], "C1");
     assert!(reply.args.get("thread_ts").is_none(), "{:?}", reply.args);
-    event(
-        &server,
-        "Ev2",
-        payload::message("U1", "C1", "channel", "!echo prefixed", "10.2", None),
-    );
+    say(&server, "Ev2", "U1", "C1", "!echo prefixed", "10.2");
     posted(&fake, "prefixed");
     event(
         &server,
@@ -283,11 +294,7 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
         "Ev6",
         payload::bot_message("C1", "!echo from-bot", "10.6"),
     );
-    event(
-        &server,
-        "Ev7",
-        payload::message("U1", "C1", "channel", "echo no-prefix", "10.7", None),
-    );
+    say(&server, "Ev7", "U1", "C1", "echo no-prefix", "10.7");
     // Slack retries an event it thinks was lost: same event id, handled once.
     let retried = payload::message("U1", "C1", "channel", "!echo once", "10.8", None);
     event(&server, "Ev8", retried.clone());
@@ -311,18 +318,9 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     posted(&fake, "once");
     // Events are handled in order of arrival per connection only loosely: a last probe
     // plus a moment lets anything wrongly accepted show up before counting.
-    event(
-        &server,
-        "Ev9",
-        payload::message("U1", "C1", "channel", "!echo probe", "10.9", None),
-    );
+    say(&server, "Ev9", "U1", "C1", "!echo probe", "10.9");
     posted(&fake, "probe");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let texts: Vec<String> = fake
-        .calls_of("chat.postMessage")
-        .iter()
-        .map(|c| text(c).to_string())
-        .collect();
+    let texts = settled_posts(&fake);
     assert_eq!(
         texts.iter().filter(|t| *t == "once").count(),
         1,
@@ -331,26 +329,13 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     // A prefixed message that also mentions Cove arrives twice (message and app_mention)
     // and runs once.
     let (line, ts) = ("!echo twice <@UCOVE>", "11.1");
-    event(
-        &server,
-        "Ev10",
-        payload::message("U1", "C1", "channel", line, ts, None),
-    );
+    say(&server, "Ev10", "U1", "C1", line, ts);
     let mut mention = payload::mention("U1", "C1", "", ts, None);
     mention["text"] = json!(line);
     event(&server, "Ev11", mention);
-    event(
-        &server,
-        "Ev12",
-        payload::message("U1", "C1", "channel", "!echo probe2", "11.2", None),
-    );
+    say(&server, "Ev12", "U1", "C1", "!echo probe2", "11.2");
     posted(&fake, "probe2");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let texts: Vec<String> = fake
-        .calls_of("chat.postMessage")
-        .iter()
-        .map(|c| text(c).to_string())
-        .collect();
+    let texts = settled_posts(&fake);
     assert_eq!(
         texts.iter().filter(|t| t.starts_with("twice")).count(),
         1,
@@ -385,47 +370,27 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
         assert!(env.cove(&rule).ok, "{rule:?}");
     }
     let server = env.serve();
-    event(
-        &server,
-        "E1",
-        payload::message("UMAL", "C9", "channel", "!echo sneaky", "20.1", None),
-    );
+    say(&server, "E1", "UMAL", "C9", "!echo sneaky", "20.1");
     let denial = fake.wait_for("denial", |c| c.method == "chat.postEphemeral");
     assert_eq!(denial.args["user"], "UMAL");
-    assert!(text(&denial).starts_with("denied"), "{denial:?}");
+    assert!(denial.text().starts_with("denied"), "{denial:?}");
     // bob is in the oncall group; anyone may in #runbooks; alice by name.
-    event(
-        &server,
-        "E2",
-        payload::message("U2", "C1", "channel", "!echo by-group", "20.2", None),
-    );
+    say(&server, "E2", "U2", "C1", "!echo by-group", "20.2");
     posted(&fake, "by-group");
-    event(
-        &server,
-        "E3",
-        payload::message("UADM", "C9", "channel", "!echo by-channel", "20.3", None),
-    );
+    say(&server, "E3", "UADM", "C9", "!echo by-channel", "20.3");
     posted(&fake, "by-channel");
-    event(
-        &server,
-        "E4",
-        payload::message("U1", "C1", "channel", "!echo by-name", "20.4", None),
-    );
+    say(&server, "E4", "U1", "C1", "!echo by-name", "20.4");
     posted(&fake, "by-name");
     // Unknown commands answer the invoker only; a slash command's errors go to its response_url.
-    event(
-        &server,
-        "E5",
-        payload::message("U1", "C1", "channel", "!nosuch", "20.5", None),
-    );
+    say(&server, "E5", "U1", "C1", "!nosuch", "20.5");
     fake.wait_for("unknown command", |c| {
         c.method == "chat.postEphemeral"
-            && text(c).contains("Unknown command")
+            && c.text().contains("Unknown command")
             && c.args["user"] == "U1"
     });
     command(&server, &fake, "UMAL", "echo nope", "denied");
     let reply = fake.wait_for("slash denial", |c| {
-        c.method == "response" && text(c).starts_with("denied")
+        c.method == "response" && c.text().starts_with("denied")
     });
     assert_eq!(reply.args["response_type"], "ephemeral");
     // Long output: in a thread under the command, split at Slack's limit, Markdown as mrkdwn.
@@ -437,11 +402,11 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
         payload::message("U1", "C1", "channel", &line, "20.6", None),
     );
     let first = fake.wait_for("long reply", |c| {
-        c.method == "chat.postMessage" && text(c).starts_with("*bold* w0000")
+        c.method == "chat.postMessage" && c.text().starts_with("*bold* w0000")
     });
     assert_eq!(first.args["thread_ts"], "20.6");
     let last = fake.wait_for("last piece", |c| {
-        c.method == "chat.postMessage" && text(c).ends_with("w0899")
+        c.method == "chat.postMessage" && c.text().ends_with("w0899")
     });
     assert_eq!(last.args["thread_ts"], "20.6");
     let pieces: Vec<Call> = fake
@@ -450,7 +415,7 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
         .filter(|c| c.args["thread_ts"] == "20.6")
         .collect();
     assert!(pieces.len() >= 2, "{pieces:#?}");
-    assert!(pieces.iter().all(|c| text(c).chars().count() <= 3_500));
+    assert!(pieces.iter().all(|c| c.text().chars().count() <= 3_500));
 }
 
 #[test]
@@ -458,55 +423,37 @@ fn confirm_buttons_run_a_dangerous_command_only_for_its_invoker() {
     let (fake, env) = workspace();
     env.install(&hostile("danger"));
     let server = env.serve();
-    event(
-        &server,
-        "D1",
-        payload::message("U1", "C1", "channel", "!nuke prod", "30.1", None),
-    );
+    say(&server, "D1", "U1", "C1", "!nuke prod", "30.1");
     let prompt = fake.wait_for("prompt", |c| c.method == "chat.postEphemeral");
     assert_eq!(prompt.args["user"], "U1");
-    let code = button_value(&prompt, "cove_confirm");
-    assert_eq!(button_value(&prompt, "cove_cancel"), code);
+    let code = prompt.button_value("cove_confirm");
+    assert_eq!(prompt.button_value("cove_cancel"), code);
     // Someone else's click is refused and runs nothing.
     click(&server, &fake, "U2", "cove_confirm", &code, "bob-click");
     let refused = fake.wait_for("refusal", |c| c.method == "response");
     assert_eq!(refused.args["response_type"], "ephemeral");
-    assert!(!text(&refused).contains("nuked"), "{refused:?}");
+    assert!(!refused.text().contains("nuked"), "{refused:?}");
     // The invoker's click runs it.
     click(&server, &fake, "U1", "cove_confirm", &code, "alice-click");
     let done = fake.wait_for("nuked", |c| {
-        c.method == "response" && text(c) == "nuked prod"
+        c.method == "response" && c.text() == "nuked prod"
     });
     assert_eq!(done.args["response_type"], "in_channel");
     // Cancel withdraws a pending command; confirming it afterwards does nothing.
-    event(
-        &server,
-        "D2",
-        payload::message("U1", "C1", "channel", "!nuke staging", "30.2", None),
-    );
+    say(&server, "D2", "U1", "C1", "!nuke staging", "30.2");
     let prompt = fake.wait_for("second prompt", |c| {
-        c.method == "chat.postEphemeral" && text(c).contains("nuke staging")
+        c.method == "chat.postEphemeral" && c.text().contains("nuke staging")
     });
-    let code = button_value(&prompt, "cove_cancel");
+    let code = prompt.button_value("cove_cancel");
     click(&server, &fake, "U1", "cove_cancel", &code, "cancel");
     fake.wait_for("cancelled", |c| {
-        c.method == "response" && text(c).starts_with("Cancelled")
+        c.method == "response" && c.text().starts_with("Cancelled")
     });
     click(&server, &fake, "U1", "cove_confirm", &code, "late");
     fake.wait_for("late confirm refused", |c| {
-        c.method == "response" && text(c).contains("No command is waiting")
+        c.method == "response" && c.text().contains("No command is waiting")
     });
-    assert!(!fake.calls().iter().any(|c| text(c) == "nuked staging"));
-}
-
-fn button_value(call: &Call, action: &str) -> String {
-    let blocks = call.args["blocks"].as_array().cloned().unwrap_or_default();
-    blocks
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == action)
-        .and_then(|e| e["value"].as_str().map(String::from))
-        .unwrap_or_else(|| panic!("no {action} button in {call:?}"))
+    assert!(!fake.calls().iter().any(|c| c.text() == "nuked staging"));
 }
 
 #[test]
@@ -530,10 +477,10 @@ fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_sla
         c.method == "chat.postMessage" && c.args["channel"] == "CADM"
     });
     assert!(
-        text(&ask).contains("announcer") && text(&ask).contains("post ops"),
+        ask.text().contains("announcer") && ask.text().contains("post ops"),
         "{ask:?}"
     );
-    let grant = button_value(&ask, "cove_grant");
+    let grant = ask.button_value("cove_grant");
     // Before the grant, the plugin's post is refused.
     event(
         &server,
@@ -548,17 +495,17 @@ fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_sla
         ),
     );
     fake.wait_for("post refused", |c| {
-        c.method == "chat.postEphemeral" && text(c).contains("post")
+        c.method == "chat.postEphemeral" && c.text().contains("post")
     });
     // A non-admin's click changes nothing.
     click(&server, &fake, "U1", "cove_grant", &grant, "not-admin");
     fake.wait_for("non-admin refused", |c| {
-        c.method == "response" && text(c).contains("Only Cove admins")
+        c.method == "response" && c.text().contains("Only Cove admins")
     });
     // The admin's click grants, audited, effective on the next call.
     click(&server, &fake, "UADM", "cove_grant", &grant, "admin");
     fake.wait_for("granted", |c| {
-        c.method == "response" && text(c).starts_with("Granted announcer")
+        c.method == "response" && c.text().starts_with("Granted announcer")
     });
     event(
         &server,
@@ -573,7 +520,7 @@ fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_sla
         ),
     );
     let post = fake.wait_for("post", |c| {
-        c.method == "chat.postMessage" && text(c) == "deploy *done*"
+        c.method == "chat.postMessage" && c.text() == "deploy *done*"
     });
     assert_eq!(
         post.args["channel"], "COPS",

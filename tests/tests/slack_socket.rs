@@ -18,8 +18,10 @@ fn workspace() -> (FakeSlack, Env) {
     (fake, env)
 }
 
-fn text(call: &Call) -> &str {
-    call.args["text"].as_str().unwrap_or_default()
+/// Pushes `event` as an `events_api` envelope and waits for Cove's acknowledgement.
+fn push(fake: &FakeSlack, event_id: &str, event: serde_json::Value) {
+    let id = fake.envelope("events_api", payload::callback(event_id, event));
+    fake.wait_for_ack(&id);
 }
 
 #[test]
@@ -39,7 +41,7 @@ fn socket_mode_acknowledges_answers_and_reconnects_after_a_drop() {
     );
     fake.wait_for_ack(&id);
     fake.wait_for("slash reply", |c| {
-        c.method == "response" && text(c) == "via-socket"
+        c.method == "response" && c.text() == "via-socket"
     });
 
     let mention = payload::callback(
@@ -52,7 +54,7 @@ fn socket_mode_acknowledges_answers_and_reconnects_after_a_drop() {
     fake.wait_for_ack(&first);
     fake.wait_for_ack(&again);
     let reply = fake.wait_for("mention reply", |c| {
-        c.method == "chat.postMessage" && text(c) == "mentioned"
+        c.method == "chat.postMessage" && c.text() == "mentioned"
     });
     assert_eq!(reply.args["thread_ts"], "5.0");
 
@@ -60,21 +62,19 @@ fn socket_mode_acknowledges_answers_and_reconnects_after_a_drop() {
     fake.drop_socket();
     fake.wait_for_socket(2);
     assert!(fake.calls_of("apps.connections.open").len() >= 2);
-    let id = fake.envelope(
-        "events_api",
-        payload::callback(
-            "Ev2",
-            payload::message("U1", "C1", "channel", "!echo after-reconnect", "5.2", None),
-        ),
+    let line = "!echo after-reconnect";
+    push(
+        &fake,
+        "Ev2",
+        payload::message("U1", "C1", "channel", line, "5.2", None),
     );
-    fake.wait_for_ack(&id);
     fake.wait_for("reply after reconnect", |c| {
-        c.method == "chat.postMessage" && text(c) == "after-reconnect"
+        c.method == "chat.postMessage" && c.text() == "after-reconnect"
     });
     let mentioned = fake
         .calls_of("chat.postMessage")
         .iter()
-        .filter(|c| text(c) == "mentioned")
+        .filter(|c| c.text() == "mentioned")
         .count();
     assert_eq!(mentioned, 1, "a redelivered event is handled once");
 }
@@ -89,8 +89,7 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
     fake.wait_for_socket(1);
     let share = |user: &str, file: &str, name: &str, ts: &str| {
         let event = payload::file_share(user, "D1", file, name, ts);
-        let id = fake.envelope("events_api", payload::callback(&format!("Ev{ts}"), event));
-        fake.wait_for_ack(&id);
+        push(&fake, &format!("Ev{ts}"), event);
     };
 
     // A non-admin's upload is installed but waits for approval.
@@ -101,11 +100,11 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
     );
     share("U1", "F1", "announcer.wasm", "6.1");
     let reply = fake.wait_for("install reply", |c| {
-        c.method == "chat.postMessage" && text(c).starts_with("Installed *announcer*")
+        c.method == "chat.postMessage" && c.text().starts_with("Installed *announcer*")
     });
     assert_eq!(reply.args["channel"], "D1");
     for expected in ["`!announce`", "post ops", "not an admin"] {
-        assert!(text(&reply).contains(expected), "{expected}: {reply:?}");
+        assert!(reply.text().contains(expected), "{expected}: {reply:?}");
     }
     let download = fake.wait_for("download", |c| c.method == "file");
     assert_eq!(download.auth.as_deref(), Some("Bearer xoxb-test"));
@@ -120,14 +119,7 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
     );
 
     // The admin approves from the admin channel (a button over the socket).
-    let approve = ask.args["blocks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == "cove_approve")
-        .and_then(|e| e["value"].as_str().map(String::from))
-        .expect("an Approve button");
+    let approve = ask.button_value("cove_approve");
     let url = fake.response_url("approve");
     let id = fake.envelope(
         "interactive",
@@ -135,21 +127,21 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
     );
     fake.wait_for_ack(&id);
     fake.wait_for("approved", |c| {
-        c.method == "response" && text(c).starts_with("Approved announcer")
+        c.method == "response" && c.text().starts_with("Approved announcer")
     });
 
     // A broken file gets the installer's clear error, only for the uploader.
     fake.file("F2", "junk.wasm", b"this is not webassembly".to_vec());
     share("U1", "F2", "junk.wasm", "6.2");
     let refused = fake.wait_for("refusal", |c| {
-        c.method == "chat.postEphemeral" && text(c).starts_with("Cannot install junk.wasm")
+        c.method == "chat.postEphemeral" && c.text().starts_with("Cannot install junk.wasm")
     });
-    assert!(text(&refused).contains("not WebAssembly"), "{refused:?}");
+    assert!(refused.text().contains("not WebAssembly"), "{refused:?}");
     assert_eq!(refused.args["user"], "U1");
     fake.file("F3", "notes.txt", b"hello".to_vec());
     share("U1", "F3", "notes.txt", "6.3");
     fake.wait_for("not a wasm", |c| {
-        c.method == "chat.postEphemeral" && text(c).contains("only `.wasm`")
+        c.method == "chat.postEphemeral" && c.text().contains("only `.wasm`")
     });
 
     // An admin's upload is approved at once.
@@ -160,19 +152,16 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
     );
     share("UADM", "F4", "danger.wasm", "6.4");
     let reply = fake.wait_for("admin install", |c| {
-        c.method == "chat.postMessage" && text(c).starts_with("Installed *danger*")
+        c.method == "chat.postMessage" && c.text().starts_with("Installed *danger*")
     });
-    assert!(!text(&reply).contains("not an admin"), "{reply:?}");
+    assert!(!reply.text().contains("not an admin"), "{reply:?}");
     // The installed plugin answers at once.
-    let id = fake.envelope(
-        "events_api",
-        payload::callback(
-            "Ev7",
-            payload::message("UADM", "D1", "im", "nuke lab", "6.5", None),
-        ),
+    push(
+        &fake,
+        "Ev7",
+        payload::message("UADM", "D1", "im", "nuke lab", "6.5", None),
     );
-    fake.wait_for_ack(&id);
     fake.wait_for("danger prompt", |c| {
-        c.method == "chat.postEphemeral" && text(c).contains("nuke lab")
+        c.method == "chat.postEphemeral" && c.text().contains("nuke lab")
     });
 }

@@ -37,26 +37,33 @@ fn fresh<T: Clone>(entry: Option<&(u64, T)>) -> Option<T> {
         .map(|(_, v)| v.clone())
 }
 
+/// A name from `names` when fresh, else from `lookup` (then cached), else `id` itself.
+async fn name_of<F>(names: &Mutex<HashMap<String, (u64, String)>>, id: &str, lookup: F) -> String
+where
+    F: std::future::Future<Output = anyhow::Result<String>>,
+{
+    if let Some(name) = fresh(names.lock().unwrap_or_else(|e| e.into_inner()).get(id)) {
+        return name;
+    }
+    match lookup.await {
+        Ok(name) => {
+            names
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.to_string(), (crate::now_ms(), name.clone()));
+            name
+        }
+        Err(e) => {
+            tracing::warn!(id, "cannot look up a Slack name: {e:#}");
+            id.to_string()
+        }
+    }
+}
+
 impl Identity {
     /// The user `id` with name and group roles.
     pub async fn user(&self, web: &Web, id: &str) -> ChatUser {
-        let cached = fresh(self.users.lock().unwrap_or_else(|e| e.into_inner()).get(id));
-        let name = match cached {
-            Some(name) => name,
-            None => match web.user_name(id).await {
-                Ok(name) => {
-                    self.users
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(id.to_string(), (crate::now_ms(), name.clone()));
-                    name
-                }
-                Err(e) => {
-                    tracing::warn!(user = id, "cannot look up the Slack user: {e:#}");
-                    id.to_string()
-                }
-            },
-        };
+        let name = name_of(&self.users, id, web.user_name(id)).await;
         let roles = self.group_roles(web, id).await;
         ChatUser {
             id: id.to_string(),
@@ -96,28 +103,10 @@ impl Identity {
 
     /// The channel `id` with its name (the id itself for direct messages or on failure).
     pub async fn channel(&self, web: &Web, id: &str) -> ChatChannel {
-        let cached = fresh(
-            self.channels
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(id),
-        );
-        let name = match cached {
-            Some(name) => name,
-            None if id.starts_with('D') => id.to_string(),
-            None => match web.channel_name(id).await {
-                Ok(name) => {
-                    self.channels
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(id.to_string(), (crate::now_ms(), name.clone()));
-                    name
-                }
-                Err(e) => {
-                    tracing::warn!(channel = id, "cannot look up the Slack channel: {e:#}");
-                    id.to_string()
-                }
-            },
+        let name = if id.starts_with('D') {
+            id.to_string()
+        } else {
+            name_of(&self.channels, id, web.channel_name(id)).await
         };
         ChatChannel {
             id: id.to_string(),
