@@ -69,17 +69,14 @@ fn send(
     )
 }
 
+/// POSTs `body` to `path` with a fresh, valid signature.
+fn signed(server: &Server, path: &str, content_type: &str, body: &str) -> (u16, String) {
+    send(server, path, content_type, body, Some((SECRET, now())), &[])
+}
+
 fn event(server: &Server, event_id: &str, event: Value) -> u16 {
     let body = payload::callback(event_id, event).to_string();
-    send(
-        server,
-        "/slack/events",
-        JSON,
-        &body,
-        Some((SECRET, now())),
-        &[],
-    )
-    .0
+    signed(server, "/slack/events", JSON, &body).0
 }
 
 /// A channel message from `user` (no thread).
@@ -94,28 +91,13 @@ fn say(server: &Server, event_id: &str, user: &str, channel: &str, text: &str, t
 fn command(server: &Server, fake: &FakeSlack, user: &str, text: &str, reply_to: &str) -> u16 {
     let fields = payload::command(user, "C1", text, &fake.response_url(reply_to));
     let body = payload::form(&fields);
-    send(
-        server,
-        "/slack/commands",
-        FORM,
-        &body,
-        Some((SECRET, now())),
-        &[],
-    )
-    .0
+    signed(server, "/slack/commands", FORM, &body).0
 }
 
 fn click(server: &Server, fake: &FakeSlack, user: &str, action: &str, value: &str, reply_to: &str) {
     let click = payload::button(user, "C1", action, value, &fake.response_url(reply_to));
     let body = payload::interactivity_form(&click);
-    let (status, text) = send(
-        server,
-        "/slack/interactivity",
-        FORM,
-        &body,
-        Some((SECRET, now())),
-        &[],
-    );
+    let (status, text) = signed(server, "/slack/interactivity", FORM, &body);
     assert_eq!(status, 200, "{text}");
 }
 
@@ -203,14 +185,7 @@ fn every_endpoint_refuses_missing_bad_and_stale_signatures() {
         json!({ "token": "legacy", "challenge": "c-123", "type": "url_verification" }).to_string();
     let (status, _) = send(&server, "/slack/events", JSON, &challenge, None, &[]);
     assert_eq!(status, 401);
-    let (status, answer) = send(
-        &server,
-        "/slack/events",
-        JSON,
-        &challenge,
-        Some((SECRET, now())),
-        &[],
-    );
+    let (status, answer) = signed(&server, "/slack/events", JSON, &challenge);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(
         serde_json::from_str::<Value>(&answer).unwrap()["challenge"],
