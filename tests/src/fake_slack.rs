@@ -174,6 +174,13 @@ impl FakeSlack {
         }
     }
 
+    /// Waits for a call of `method` whose text contains `part`, and returns it.
+    pub fn wait_for_text(&self, method: &str, part: &str) -> Call {
+        self.wait_for(&format!("{method} with {part:?}"), |c| {
+            c.method == method && c.text().contains(part)
+        })
+    }
+
     /// Waits until `count` websocket connections have said hello.
     pub fn wait_for_socket(&self, count: usize) {
         let start = Instant::now();

@@ -227,9 +227,7 @@ fn every_trigger_reaches_the_plugin_once_and_replies_where_it_was_asked() {
     );
     // `/cove` alone is help.
     assert_eq!(command(&server, &fake, "U1", "", "help"), 200);
-    fake.wait_for("help", |c| {
-        c.method == "response" && c.text().contains("echo")
-    });
+    fake.wait_for_text("response", "echo");
     // Mention, prefix message and direct message.
     assert_eq!(
         event(
@@ -364,9 +362,7 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
             && c.args["user"] == "U1"
     });
     command(&server, &fake, "UMAL", "echo nope", "denied");
-    let reply = fake.wait_for("slash denial", |c| {
-        c.method == "response" && c.text().starts_with("denied")
-    });
+    let reply = fake.wait_for_text("response", "denied");
     assert_eq!(reply.args["response_type"], "ephemeral");
     // Long output: in a thread under the command, split at Slack's limit, Markdown as mrkdwn.
     let long: Vec<String> = (0..900).map(|i| format!("w{i:04}")).collect();
@@ -376,9 +372,7 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
         "E6",
         payload::message("U1", "C1", "channel", &line, "20.6", None),
     );
-    let first = fake.wait_for("long reply", |c| {
-        c.method == "chat.postMessage" && c.text().starts_with("*bold* w0000")
-    });
+    let first = fake.wait_for_text("chat.postMessage", "*bold* w0000");
     assert_eq!(first.args["thread_ts"], "20.6");
     let last = fake.wait_for("last piece", |c| {
         c.method == "chat.postMessage" && c.text().ends_with("w0899")
@@ -416,18 +410,12 @@ fn confirm_buttons_run_a_dangerous_command_only_for_its_invoker() {
     assert_eq!(done.args["response_type"], "in_channel");
     // Cancel withdraws a pending command; confirming it afterwards does nothing.
     say(&server, "D2", "U1", "C1", "!nuke staging", "30.2");
-    let prompt = fake.wait_for("second prompt", |c| {
-        c.method == "chat.postEphemeral" && c.text().contains("nuke staging")
-    });
+    let prompt = fake.wait_for_text("chat.postEphemeral", "nuke staging");
     let code = prompt.button_value("cove_cancel");
     click(&server, &fake, "U1", "cove_cancel", &code, "cancel");
-    fake.wait_for("cancelled", |c| {
-        c.method == "response" && c.text().starts_with("Cancelled")
-    });
+    fake.wait_for_text("response", "Cancelled");
     click(&server, &fake, "U1", "cove_confirm", &code, "late");
-    fake.wait_for("late confirm refused", |c| {
-        c.method == "response" && c.text().contains("No command is waiting")
-    });
+    fake.wait_for_text("response", "No command is waiting");
     assert!(!fake.calls().iter().any(|c| c.text() == "nuked staging"));
 }
 
@@ -469,19 +457,13 @@ fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_sla
             None,
         ),
     );
-    fake.wait_for("post refused", |c| {
-        c.method == "chat.postEphemeral" && c.text().contains("post")
-    });
+    fake.wait_for_text("chat.postEphemeral", "post");
     // A non-admin's click changes nothing.
     click(&server, &fake, "U1", "cove_grant", &grant, "not-admin");
-    fake.wait_for("non-admin refused", |c| {
-        c.method == "response" && c.text().contains("Only Cove admins")
-    });
+    fake.wait_for_text("response", "Only Cove admins");
     // The admin's click grants, audited, effective on the next call.
     click(&server, &fake, "UADM", "cove_grant", &grant, "admin");
-    fake.wait_for("granted", |c| {
-        c.method == "response" && c.text().starts_with("Granted announcer")
-    });
+    fake.wait_for_text("response", "Granted announcer");
     event(
         &server,
         "P2",

@@ -99,9 +99,7 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
         std::fs::read(hostile("announcer")).unwrap(),
     );
     share("U1", "F1", "announcer.wasm", "6.1");
-    let reply = fake.wait_for("install reply", |c| {
-        c.method == "chat.postMessage" && c.text().starts_with("Installed *announcer*")
-    });
+    let reply = fake.wait_for_text("chat.postMessage", "Installed *announcer*");
     assert_eq!(reply.args["channel"], "D1");
     for expected in ["`!announce`", "post ops", "not an admin"] {
         assert!(reply.text().contains(expected), "{expected}: {reply:?}");
@@ -126,23 +124,17 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
         payload::button("UADM", "CADM", "cove_approve", &approve, &url),
     );
     fake.wait_for_ack(&id);
-    fake.wait_for("approved", |c| {
-        c.method == "response" && c.text().starts_with("Approved announcer")
-    });
+    fake.wait_for_text("response", "Approved announcer");
 
     // A broken file gets the installer's clear error, only for the uploader.
     fake.file("F2", "junk.wasm", b"this is not webassembly".to_vec());
     share("U1", "F2", "junk.wasm", "6.2");
-    let refused = fake.wait_for("refusal", |c| {
-        c.method == "chat.postEphemeral" && c.text().starts_with("Cannot install junk.wasm")
-    });
+    let refused = fake.wait_for_text("chat.postEphemeral", "Cannot install junk.wasm");
     assert!(refused.text().contains("not WebAssembly"), "{refused:?}");
     assert_eq!(refused.args["user"], "U1");
     fake.file("F3", "notes.txt", b"hello".to_vec());
     share("U1", "F3", "notes.txt", "6.3");
-    fake.wait_for("not a wasm", |c| {
-        c.method == "chat.postEphemeral" && c.text().contains("only `.wasm`")
-    });
+    fake.wait_for_text("chat.postEphemeral", "only `.wasm`");
 
     // An admin's upload is approved at once.
     fake.file(
@@ -151,9 +143,7 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
         std::fs::read(hostile("danger")).unwrap(),
     );
     share("UADM", "F4", "danger.wasm", "6.4");
-    let reply = fake.wait_for("admin install", |c| {
-        c.method == "chat.postMessage" && c.text().starts_with("Installed *danger*")
-    });
+    let reply = fake.wait_for_text("chat.postMessage", "Installed *danger*");
     assert!(!reply.text().contains("not an admin"), "{reply:?}");
     // The installed plugin answers at once.
     push(
@@ -161,7 +151,5 @@ fn a_wasm_shared_in_a_direct_message_is_installed_as_its_uploader() {
         "Ev7",
         payload::message("UADM", "D1", "im", "nuke lab", "6.5", None),
     );
-    fake.wait_for("danger prompt", |c| {
-        c.method == "chat.postEphemeral" && c.text().contains("nuke lab")
-    });
+    fake.wait_for_text("chat.postEphemeral", "nuke lab");
 }
