@@ -385,6 +385,26 @@ fn errors_and_denials_are_ephemeral_and_long_output_goes_to_a_thread_in_pieces()
         .collect();
     assert!(pieces.len() >= 2, "{pieces:#?}");
     assert!(pieces.iter().all(|c| c.text().chars().count() <= 3_500));
+    // A long answer to a slash command starts its own thread in the channel.
+    command(
+        &server,
+        &fake,
+        "U1",
+        &format!("echo {}", long.join(" ")),
+        "long",
+    );
+    let first = fake.wait_for("slash long reply", |c| {
+        c.method == "chat.postMessage"
+            && c.text().starts_with("w0000")
+            && c.args["thread_ts"].is_null()
+    });
+    assert_eq!(first.args["channel"], "C1");
+    let thread = |c: &Call| c.args["thread_ts"].as_str().map(String::from);
+    fake.wait_for("slash long rest", |c| {
+        c.method == "chat.postMessage"
+            && c.text().ends_with("w0899")
+            && thread(c).is_some_and(|t| t != "20.6")
+    });
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! from `apps.connections.open`), acknowledges every envelope, answers through the Web API,
 //! reconnects when the socket drops, and installs `.wasm` files shared in direct messages.
 
-use cove_tests::fake_slack::{Call, FakeSlack, payload};
+use cove_tests::fake_slack::{FakeSlack, payload};
 use cove_tests::{Env, hostile};
 
 fn workspace() -> (FakeSlack, Env) {
@@ -71,6 +71,10 @@ fn socket_mode_acknowledges_answers_and_reconnects_after_a_drop() {
     fake.wait_for("reply after reconnect", |c| {
         c.method == "chat.postMessage" && c.text() == "after-reconnect"
     });
+    // Slack asks for a reconnect (before a server restart): Cove opens a new socket.
+    let id = fake.envelope("disconnect", serde_json::json!({}));
+    fake.wait_for_ack(&id);
+    fake.wait_for_socket(3);
     let mentioned = fake
         .calls_of("chat.postMessage")
         .iter()

@@ -23,6 +23,14 @@ use super::Slack;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often Cove pings Slack; a connection silent for three intervals is reopened (a
+/// half-open TCP connection would otherwise wait forever).
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+type Writer = futures_util::stream::SplitSink<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Message,
+>;
 
 /// Keeps one Socket Mode connection open for the life of the process.
 pub async fn run(slack: Arc<Slack>, app_token: String) {
@@ -36,11 +44,16 @@ pub async fn run(slack: Arc<Slack>, app_token: String) {
             ),
         }
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        backoff = next_backoff(backoff);
     }
 }
 
-/// One connection, until Slack closes it or asks Cove to reconnect.
+/// The wait after `backoff`: doubled, at most [`MAX_BACKOFF`].
+fn next_backoff(backoff: Duration) -> Duration {
+    (backoff * 2).min(MAX_BACKOFF)
+}
+
+/// One connection, until Slack closes it, asks Cove to reconnect, or falls silent.
 async fn session(
     slack: &Arc<Slack>,
     app_token: &str,
@@ -51,40 +64,68 @@ async fn session(
         .await
         .context("cannot open the Socket Mode websocket")?;
     let (mut write, mut read) = socket.split();
-    while let Some(frame) = read.next().await {
-        let text = match frame.context("the Socket Mode websocket failed")? {
-            Message::Text(text) => text,
-            Message::Close(_) => return Ok(()),
-            _ => continue,
-        };
-        let envelope: Envelope = match serde_json::from_str(&text) {
-            Ok(envelope) => envelope,
-            Err(e) => {
-                tracing::warn!("unreadable Socket Mode frame: {e}");
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        let frame = tokio::select! {
+            frame = read.next() => frame,
+            _ = ping.tick() => {
+                if last_heard.elapsed() > PING_EVERY * 3 {
+                    anyhow::bail!("Slack has not answered for {} s", last_heard.elapsed().as_secs());
+                }
+                write.send(Message::Ping(Vec::new().into())).await.context("cannot ping Slack")?;
                 continue;
             }
         };
-        if let Some(id) = &envelope.envelope_id {
-            // Acknowledge first: Slack redelivers what is not acknowledged within seconds.
-            let ack = serde_json::json!({ "envelope_id": id }).to_string();
-            write
-                .send(Message::Text(ack.into()))
-                .await
-                .context("cannot acknowledge a Socket Mode envelope")?;
-        }
-        match envelope.kind.as_str() {
-            "hello" => {
-                tracing::info!("Slack Socket Mode connected");
-                *backoff = FIRST_BACKOFF;
-            }
-            "disconnect" => {
-                tracing::info!(reason = %envelope.reason, "Slack asked to reconnect");
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        last_heard = tokio::time::Instant::now();
+        match frame.context("the Socket Mode websocket failed")? {
+            Message::Text(text) if !on_frame(slack, &mut write, &text, backoff).await? => {
                 return Ok(());
             }
-            _ => dispatch(slack, envelope),
+            Message::Close(_) => return Ok(()),
+            _ => {}
         }
     }
-    Ok(())
+}
+
+/// Acknowledges and handles one text frame; false when Slack asks Cove to reconnect.
+async fn on_frame(
+    slack: &Arc<Slack>,
+    write: &mut Writer,
+    text: &str,
+    backoff: &mut Duration,
+) -> anyhow::Result<bool> {
+    let envelope: Envelope = match serde_json::from_str(text) {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            tracing::warn!("unreadable Socket Mode frame: {e}");
+            return Ok(true);
+        }
+    };
+    if let Some(id) = &envelope.envelope_id {
+        // Acknowledge first: Slack redelivers what is not acknowledged within seconds.
+        let ack = serde_json::json!({ "envelope_id": id }).to_string();
+        write
+            .send(Message::Text(ack.into()))
+            .await
+            .context("cannot acknowledge a Socket Mode envelope")?;
+    }
+    match envelope.kind.as_str() {
+        "hello" => {
+            tracing::info!("Slack Socket Mode connected");
+            *backoff = FIRST_BACKOFF;
+        }
+        "disconnect" => {
+            tracing::info!(reason = %envelope.reason, "Slack asked to reconnect");
+            return Ok(false);
+        }
+        _ => dispatch(slack, envelope),
+    }
+    Ok(true)
 }
 
 /// One Socket Mode frame: `hello`, `disconnect`, or an envelope with a payload.
@@ -117,5 +158,25 @@ fn dispatch(slack: &Arc<Slack>, envelope: Envelope) {
     };
     if let Err(e) = outcome {
         tracing::warn!(kind = %envelope.kind, "unreadable Socket Mode payload: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_a_ceiling() {
+        let mut waits = vec![FIRST_BACKOFF];
+        for _ in 0..8 {
+            waits.push(next_backoff(*waits.last().unwrap()));
+        }
+        let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(
+            ms,
+            [
+                500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000
+            ]
+        );
     }
 }
