@@ -18,9 +18,9 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
-use super::Slack;
 use super::deliver::{CANCEL, CONFIRM, Origin};
 use super::web::Outgoing;
+use super::{Slack, format};
 use crate::chat::ChatReply;
 use crate::store::AuditEvent;
 
@@ -74,15 +74,17 @@ impl Slack {
         if pending.is_empty() && approved {
             return Ok(());
         }
+        // Markdown run through the mrkdwn converter: it escapes what the plugin chose
+        // (name, version, requests), so a manifest cannot ping the admin channel.
         let mut text = format!(
-            "*{plugin}* {} was installed by {} and asks for:",
+            "**{plugin}** {} was installed by {} and asks for:",
             version.manifest.version, version.uploaded_by
         );
         let mut blocks = vec![];
         for grant in &pending {
-            text.push_str(&format!("\n• `{grant}`"));
+            text.push_str(&format!("\n- `{grant}`"));
             let value = json!({ "plugin": plugin, "grant": grant }).to_string();
-            blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("`{grant}`") } }));
+            blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format::mrkdwn(&format!("`{grant}`")) } }));
             blocks.push(json!({ "type": "actions", "elements": [
                 button(GRANT, "Grant", &value, Some("primary")),
                 button(DENY, "Deny", &value, Some("danger")),
@@ -95,6 +97,7 @@ impl Slack {
             let value = json!({ "plugin": plugin }).to_string();
             blocks.push(json!({ "type": "actions", "elements": [button(APPROVE, "Approve", &value, Some("primary"))] }));
         }
+        let text = format::mrkdwn(&text);
         blocks.insert(
             0,
             json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }),
