@@ -503,9 +503,15 @@ fn admins_grant_requested_permissions_from_the_admin_channel_and_posts_reach_sla
         post.args["channel"], "COPS",
         "channel names are resolved to ids"
     );
+    // Deny leaves a request ungranted and records the decision.
+    let deny = json!({ "plugin": "announcer", "grant": "post releases" }).to_string();
+    click(&server, &fake, "UADM", "cove_deny", &deny, "deny");
+    fake.wait_for_text("response", "Denied announcer");
     let (_, audit) = server.api("GET", "/api/v1/audit", Some("admin-token"), JSON, b"");
     assert!(
-        audit.contains("UADM") && audit.contains("post ops"),
+        audit.contains("UADM") && audit.contains("post ops") && audit.contains("deny-request"),
         "{audit}"
     );
+    say(&server, "P3", "U1", "C1", "!announce releases nope", "40.3");
+    fake.wait_for_text("chat.postEphemeral", "releases");
 }
