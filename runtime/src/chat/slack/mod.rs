@@ -59,7 +59,7 @@ pub fn start(dispatcher: &Arc<Dispatcher>) -> anyhow::Result<Router> {
     };
     let slack = Arc::new(Slack {
         dispatcher: dispatcher.clone(),
-        web: web::Web::new(&settings.api_url, &bot_token)?,
+        web: web::Web::new(&settings.api_url, &bot_token),
         identity: identity::Identity::default(),
         seen: Mutex::default(),
     });
