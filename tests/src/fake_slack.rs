@@ -54,6 +54,8 @@ struct Workspace {
     groups: Vec<(String, Vec<String>)>,
     channels: Vec<(String, String)>,
     files: HashMap<String, (String, Vec<u8>)>,
+    /// `(ts, text)` of every message posted, as answered to Cove.
+    posted: Vec<(String, String)>,
 }
 
 enum ToSocket {
@@ -99,7 +101,7 @@ impl FakeSlack {
         let port = http_port.clone();
         let http = FakeHttp::start_seeing(move |seen: &Seen| {
             let port = port.load(Ordering::SeqCst);
-            answer(seen, &known.lock().expect("lock"), ws_port, port, &ts)
+            answer(seen, &mut known.lock().expect("lock"), ws_port, port, &ts)
         });
         http_port.store(u64::from(http.port()), Ordering::SeqCst);
         FakeSlack {
@@ -143,6 +145,15 @@ impl FakeSlack {
     pub fn file(&self, id: &str, name: &str, bytes: Vec<u8>) {
         let mut w = self.workspace.lock().expect("lock");
         w.files.insert(id.into(), (name.into(), bytes));
+    }
+
+    /// The `ts` the fake gave the first posted message whose text starts with `prefix`.
+    pub fn ts_of(&self, prefix: &str) -> Option<String> {
+        let w = self.workspace.lock().expect("lock");
+        w.posted
+            .iter()
+            .find(|(_, text)| text.starts_with(prefix))
+            .map(|(ts, _)| ts.clone())
     }
 
     /// Every call so far, oldest first.
@@ -275,13 +286,16 @@ fn error(code: &str) -> Answer {
     Answer::json(&json!({ "ok": false, "error": code }).to_string())
 }
 
-fn answer(seen: &Seen, w: &Workspace, ws_port: u16, port: u64, ts: &AtomicU64) -> Answer {
+fn answer(seen: &Seen, w: &mut Workspace, ws_port: u16, port: u64, ts: &AtomicU64) -> Answer {
     let c = call(seen);
     let arg = |name: &str| c.args[name].as_str().unwrap_or_default().to_string();
     let next_ts = || format!("{}.000100", ts.fetch_add(1, Ordering::SeqCst));
     match c.method.as_str() {
-        "chat.postMessage" => ok(json!({ "channel": arg("channel"), "ts": next_ts(),
-            "message": { "text": arg("text") } })),
+        "chat.postMessage" => {
+            let ts = next_ts();
+            w.posted.push((ts.clone(), arg("text")));
+            ok(json!({ "channel": arg("channel"), "ts": ts, "message": { "text": arg("text") } }))
+        }
         "chat.postEphemeral" => ok(json!({ "message_ts": next_ts() })),
         "users.info" => match w.users.get(&arg("user")) {
             Some(name) => ok(
