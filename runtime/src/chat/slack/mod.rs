@@ -37,7 +37,7 @@ use super::ChatMessage;
 use super::outbox::{ChatAdapter, Post, PostFuture};
 use crate::config::SlackMode;
 use crate::dispatch::Dispatcher;
-pub use deliver::Origin;
+use deliver::Origin;
 
 /// Event ids remembered for de-duplication (Slack retries within minutes).
 const REMEMBERED_EVENTS: usize = 10_000;
@@ -50,12 +50,31 @@ pub struct Slack {
     seen: Mutex<(HashSet<String>, VecDeque<String>)>,
 }
 
+/// How events reach Cove, with the credential that transport needs.
+enum Transport {
+    /// Socket Mode, with the app-level token.
+    Socket(String),
+    /// The Events API, with the signing secret.
+    Events(String),
+}
+
 /// Starts Slack when a bot token is configured: registers it for plugins' posts, starts
 /// Socket Mode or returns the Events API routes to merge into `cove serve`'s router.
 pub fn start(dispatcher: &Arc<Dispatcher>) -> anyhow::Result<Router> {
     let settings = dispatcher.cove().config.slack.clone();
     let Some(bot_token) = settings.bot_token.clone() else {
         return Ok(Router::new());
+    };
+    // Which transport, before anything starts: config validation makes the `bail` unreachable
+    // for configurations loaded from file and environment.
+    let transport = match (
+        settings.effective_mode(),
+        settings.app_token,
+        settings.signing_secret,
+    ) {
+        (SlackMode::Socket, Some(app_token), _) => Transport::Socket(app_token),
+        (SlackMode::Events, _, Some(secret)) => Transport::Events(secret),
+        _ => anyhow::bail!("Slack is configured without the token or secret its mode needs"),
     };
     let slack = Arc::new(Slack {
         dispatcher: dispatcher.clone(),
@@ -65,23 +84,18 @@ pub fn start(dispatcher: &Arc<Dispatcher>) -> anyhow::Result<Router> {
     });
     dispatcher.cove().outbox.register(slack.clone());
     interact::watch_installs(slack.clone());
-    match (
-        settings.effective_mode(),
-        settings.app_token,
-        settings.signing_secret,
-    ) {
-        (SlackMode::Socket, Some(app_token), _) => {
+    match transport {
+        Transport::Socket(app_token) => {
             tracing::info!("Slack: Socket Mode");
             tokio::spawn(socket::run(slack, app_token));
             Ok(Router::new())
         }
-        (SlackMode::Events, _, Some(secret)) => {
+        Transport::Events(secret) => {
             tracing::info!(
                 "Slack: Events API at /slack/events, /slack/commands, /slack/interactivity"
             );
             Ok(events::routes(slack, secret))
         }
-        _ => anyhow::bail!("Slack is configured without the token or secret its mode needs"),
     }
 }
 
