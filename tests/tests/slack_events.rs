@@ -170,14 +170,7 @@ fn every_endpoint_refuses_missing_bad_and_stale_signatures() {
             ("X-Slack-Signature", sig.as_str()),
             ("X-Slack-Request-Timestamp", ts.as_str()),
         ];
-        let (status, _) = http_with_headers(
-            server.addr,
-            "POST",
-            path,
-            &headers,
-            content_type,
-            body.as_bytes(),
-        );
+        let (status, _) = send(&server, path, content_type, body, None, &headers);
         assert_eq!(status, 401, "{path} with a tampered body");
     }
     // URL verification answers the challenge, only when signed.
