@@ -45,6 +45,9 @@ pub struct Cove {
     pub metrics: Arc<Metrics>,
     /// Plugins' posts on their way to the chat adapters.
     pub outbox: Outbox,
+    /// Names of plugins just installed or upgraded, for adapters that ask admins to grant
+    /// what a new version requests (Slack's admin channel).
+    pub installs: tokio::sync::broadcast::Sender<String>,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -97,6 +100,7 @@ impl Cove {
             confirmations: Mutex::new(Confirmations::new()),
             metrics,
             outbox: Outbox::start(),
+            installs: tokio::sync::broadcast::channel(64).0,
         });
         let report = cove.load_all()?;
         if cove.store.meta(SEEDED_KEY)?.is_none() {

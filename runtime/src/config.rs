@@ -19,6 +19,12 @@
 //! | `egress.connect_timeout_ms` / `first_byte_timeout_ms` | – | 5 000 / 10 000 |
 //! | `egress.max_body_bytes`    | –                        | 10 MiB           |
 //! | `egress.hosts.<name>`      | `COVE_EGRESS_HOSTS` (`name=ip,…`) | system DNS |
+//! | `slack.bot_token`          | `SLACK_BOT_TOKEN`        | none (Slack off) |
+//! | `slack.app_token`          | `SLACK_APP_TOKEN`        | none             |
+//! | `slack.signing_secret`     | `SLACK_SIGNING_SECRET`   | none             |
+//! | `slack.mode`               | `COVE_SLACK_MODE` (`socket`/`events`) | `socket` when an app token is set |
+//! | `slack.api_url`            | `COVE_SLACK_API_URL`     | `https://slack.com/api/` |
+//! | `slack.admin_channel`      | `COVE_SLACK_ADMIN_CHANNEL` | none           |
 //!
 //! The secrets master key is never part of the configuration (so `config show` cannot print
 //! it): it comes from `COVE_MASTER_KEY` or the data directory's `master.key`.
@@ -52,6 +58,71 @@ pub struct Config {
     pub access: Access,
     /// Limits and name overrides for plugins' outbound HTTP.
     pub egress: Egress,
+    /// The Slack connection (off unless a bot token is set).
+    pub slack: Slack,
+}
+
+/// How Cove receives Slack events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlackMode {
+    /// Socket Mode: Cove opens a websocket to Slack; no public URL needed.
+    Socket,
+    /// Events API: Slack POSTs to `/slack/*` on the `--listen` address.
+    Events,
+}
+
+/// Slack settings. Tokens are shown as `(set)` by `cove config show`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Slack {
+    /// `xoxb-…`: the bot token for the Web API.
+    #[serde(serialize_with = "hidden")]
+    pub bot_token: Option<String>,
+    /// `xapp-…`: the app-level token for Socket Mode.
+    #[serde(serialize_with = "hidden")]
+    pub app_token: Option<String>,
+    /// Verifies that Events API requests come from Slack.
+    #[serde(serialize_with = "hidden")]
+    pub signing_secret: Option<String>,
+    /// Socket Mode or Events API; socket when an app token is set.
+    pub mode: Option<SlackMode>,
+    /// The Web API base URL (tests point it at a fake Slack).
+    pub api_url: String,
+    /// Channel (name or id) where admins are asked to grant what new plugins request.
+    pub admin_channel: Option<String>,
+}
+
+impl Default for Slack {
+    fn default() -> Self {
+        Slack {
+            bot_token: None,
+            app_token: None,
+            signing_secret: None,
+            mode: None,
+            api_url: "https://slack.com/api/".into(),
+            admin_channel: None,
+        }
+    }
+}
+
+impl Slack {
+    /// The mode in force: the configured one, else socket when an app token is set.
+    pub fn effective_mode(&self) -> SlackMode {
+        self.mode.unwrap_or(if self.app_token.is_some() {
+            SlackMode::Socket
+        } else {
+            SlackMode::Events
+        })
+    }
+}
+
+/// Shows whether a secret setting is present without showing it.
+fn hidden<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => s.serialize_some("(set)"),
+        None => s.serialize_none(),
+    }
 }
 
 /// Who administers Cove, and users' roles.
@@ -124,6 +195,7 @@ impl Default for Config {
             plugins: BTreeMap::new(),
             access: Access::default(),
             egress: Egress::default(),
+            slack: Slack::default(),
         }
     }
 }
@@ -221,6 +293,7 @@ impl Config {
         if let Some(v) = env("COVE_EGRESS_HOSTS") {
             self.egress.hosts = parse_hosts(&v)?;
         }
+        self.apply_slack_env(env)?;
         let limits = &mut self.limits;
         let numeric: [(&str, &mut u64); 6] = [
             ("COVE_MAX_PLUGIN_BYTES", &mut limits.max_plugin_bytes),
@@ -245,7 +318,55 @@ impl Config {
         Ok(())
     }
 
+    fn apply_slack_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let slack = &mut self.slack;
+        let texts: [(&str, &mut Option<String>); 4] = [
+            ("SLACK_BOT_TOKEN", &mut slack.bot_token),
+            ("SLACK_APP_TOKEN", &mut slack.app_token),
+            ("SLACK_SIGNING_SECRET", &mut slack.signing_secret),
+            ("COVE_SLACK_ADMIN_CHANNEL", &mut slack.admin_channel),
+        ];
+        for (key, slot) in texts {
+            if let Some(v) = env(key).filter(|v| !v.trim().is_empty()) {
+                *slot = Some(v.trim().to_string());
+            }
+        }
+        if let Some(v) = env("COVE_SLACK_API_URL") {
+            slack.api_url = v;
+        }
+        if let Some(v) = env("COVE_SLACK_MODE") {
+            slack.mode = Some(match v.trim() {
+                "socket" => SlackMode::Socket,
+                "events" => SlackMode::Events,
+                _ => bail!("COVE_SLACK_MODE={v:?} must be socket or events"),
+            });
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
+        let slack = &self.slack;
+        if slack.bot_token.is_some() {
+            let url = url::Url::parse(&slack.api_url)
+                .with_context(|| format!("slack.api_url {:?} is not a URL", slack.api_url))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("slack.api_url must be an http or https URL");
+            }
+            let (app, secret) = (slack.app_token.is_some(), slack.signing_secret.is_some());
+            match (slack.mode, app, secret) {
+                (None, false, false) => bail!(
+                    "SLACK_BOT_TOKEN is set, but Slack also needs SLACK_APP_TOKEN (Socket Mode) \
+                     or SLACK_SIGNING_SECRET with COVE_SLACK_MODE=events"
+                ),
+                (Some(SlackMode::Socket), false, _) => {
+                    bail!("Slack Socket Mode needs SLACK_APP_TOKEN (or set COVE_SLACK_MODE=events)")
+                }
+                (Some(SlackMode::Events), _, false) => {
+                    bail!("the Slack Events API needs SLACK_SIGNING_SECRET to verify requests")
+                }
+                _ => {}
+            }
+        }
         let l = &self.limits;
         if self.prefix.is_empty() || self.prefix.chars().any(char::is_whitespace) {
             bail!(
@@ -347,6 +468,42 @@ mod tests {
         assert!(format!("{err:#}").contains("COVE_MEMORY_BYTES"), "{err:#}");
         let err = load(&[("COVE_MAX_IN_FLIGHT", "0")], Sources::default()).unwrap_err();
         assert!(format!("{err:#}").contains("max_in_flight"), "{err:#}");
+    }
+
+    #[test]
+    fn slack_settings_come_from_the_environment_and_are_hidden_when_shown() {
+        let c = load(&[], Sources::default()).unwrap();
+        assert!(c.slack.bot_token.is_none());
+        let c = load(
+            &[
+                ("SLACK_BOT_TOKEN", "xoxb-1"),
+                ("SLACK_APP_TOKEN", "xapp-1"),
+                ("COVE_SLACK_API_URL", "http://127.0.0.1:9/api/"),
+            ],
+            Sources::default(),
+        )
+        .unwrap();
+        assert_eq!(c.slack.effective_mode(), SlackMode::Socket);
+        assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api/");
+        let shown = toml::to_string(&c).unwrap();
+        assert!(shown.contains("bot_token = \"(set)\""), "{shown}");
+        assert!(
+            !shown.contains("xoxb-1") && !shown.contains("xapp-1"),
+            "{shown}"
+        );
+        let err = load(
+            &[("SLACK_BOT_TOKEN", "xoxb-1"), ("COVE_SLACK_MODE", "events")],
+            Sources::default(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("SLACK_SIGNING_SECRET"),
+            "{err:#}"
+        );
+        let err = load(&[("SLACK_BOT_TOKEN", "xoxb-1")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("SLACK_APP_TOKEN"), "{err:#}");
+        let err = load(&[("COVE_SLACK_MODE", "carrier-pigeon")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("COVE_SLACK_MODE"), "{err:#}");
     }
 
     #[test]

@@ -161,6 +161,8 @@ impl Cove {
             ..AuditEvent::default()
         })?;
         tracing::info!(plugin = %record.name, version = %version.manifest.version, %hash, "installed");
+        // Nobody listening (no chat adapter that asks admins) is fine.
+        let _ = self.installs.send(record.name.clone());
         Ok(Installed {
             record,
             version,

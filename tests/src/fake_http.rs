@@ -14,6 +14,8 @@ pub struct Seen {
     pub path: String,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -63,6 +65,11 @@ pub struct FakeHttp {
 impl FakeHttp {
     /// Serves `route(method, path)` on a free loopback port.
     pub fn start(route: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> FakeHttp {
+        Self::start_seeing(move |seen: &Seen| route(&seen.method, &seen.path))
+    }
+
+    /// Serves `route(request)` (which sees headers and body too) on a free loopback port.
+    pub fn start_seeing(route: impl Fn(&Seen) -> Answer + Send + Sync + 'static) -> FakeHttp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake server");
         let addr = listener.local_addr().expect("addr");
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -89,7 +96,7 @@ impl FakeHttp {
 
 fn serve(
     stream: TcpStream,
-    route: &(dyn Fn(&str, &str) -> Answer + Send + Sync),
+    route: &(dyn Fn(&Seen) -> Answer + Send + Sync),
     log: &Mutex<Vec<Seen>>,
 ) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
@@ -127,12 +134,14 @@ fn serve(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let answer = route(&method, &path);
-        log.lock().expect("lock").push(Seen {
+        let seen = Seen {
             method,
             path,
             headers,
-        });
+            body,
+        };
+        let answer = route(&seen);
+        log.lock().expect("lock").push(seen);
         let mut head = format!(
             "HTTP/1.1 {} X\r\nContent-Length: {}\r\n",
             answer.status,

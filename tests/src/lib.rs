@@ -7,6 +7,7 @@
 //! `cargo build -p cove` first, or the tests drive a stale `cove`.
 
 pub mod fake_http;
+pub mod fake_slack;
 pub mod web;
 pub mod webdriver;
 
@@ -321,10 +322,29 @@ pub fn http_call(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String) {
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let headers = format!("{auth}Content-Type: {content_type}\r\n");
-    let response = web::raw_request(addr, method, path, &headers, body);
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| ("Authorization", a))
+        .into_iter()
+        .collect();
+    http_with_headers(addr, method, path, &headers, content_type, body)
+}
+
+/// One HTTP/1.1 request with extra `headers` (e.g. Slack's signature headers).
+pub fn http_with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
+    let mut extra: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    extra.push_str(&format!("Content-Type: {content_type}\r\n"));
+    let response = web::raw_request(addr, method, path, &extra, body);
     (response.status, response.body)
 }

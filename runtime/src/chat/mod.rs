@@ -4,6 +4,7 @@
 pub mod console;
 pub mod http;
 pub mod outbox;
+pub mod slack;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +64,10 @@ pub struct ChatReply {
     pub ephemeral: bool,
     /// What kind of answer this is.
     pub kind: ReplyKind,
+    /// The confirmation code when this reply asks to confirm a dangerous command (adapters
+    /// with buttons offer Confirm/Cancel for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
 }
 
 impl ChatReply {
@@ -72,6 +77,7 @@ impl ChatReply {
             text: text.into(),
             ephemeral: false,
             kind: ReplyKind::Ok,
+            confirm: None,
         }
     }
 
@@ -81,6 +87,7 @@ impl ChatReply {
             text: text.into(),
             ephemeral: true,
             kind: ReplyKind::Error,
+            confirm: None,
         }
     }
 
@@ -90,6 +97,7 @@ impl ChatReply {
             text: text.into(),
             ephemeral: true,
             kind: ReplyKind::Usage,
+            confirm: None,
         }
     }
 }

@@ -23,6 +23,8 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         &cove.config.data_dir,
         std::env::var("COVE_ADMIN_TOKEN").ok(),
     )?;
+    // Slack first: a setup problem stops the server before it announces itself.
+    let slack = crate::chat::slack::start(&dispatcher)?;
     // Tests and scripts read this line to learn the port when --listen ends in :0; the CLI
     // reads the file to reach this server's admin API while the store is held.
     println!("cove listening on http://{local}");
@@ -39,7 +41,8 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
     tracing::info!(%local, "listening");
     let router = http::routes(dispatcher)
         .merge(crate::admin_api::routes(cove.clone(), token.clone()))
-        .merge(crate::admin_web::routes(cove, token));
+        .merge(crate::admin_web::routes(cove, token))
+        .merge(slack);
     http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;

@@ -78,7 +78,7 @@ impl Dispatcher {
     }
 
     /// The caller as the access rules see them: roles from the adapter and the config.
-    fn subject(&self, msg: &ChatMessage) -> Subject {
+    pub fn subject(&self, msg: &ChatMessage) -> Subject {
         let mut roles = msg.user.roles.clone();
         roles.extend(crate::policy::acl::roles_for(
             &self.cove.config.access.roles,
@@ -395,8 +395,31 @@ impl Dispatcher {
                 .pending_for(&m.user.id)
                 .any(|p| &p.code == code)
         });
-        awaiting.insert(code, msg.clone());
-        ChatReply::usage(prompt)
+        awaiting.insert(code.clone(), msg.clone());
+        ChatReply {
+            confirm: Some(code),
+            ..ChatReply::usage(prompt)
+        }
+    }
+
+    /// Cancels the pending command `code` of `user_id` (a Cancel button); only its user may.
+    pub fn cancel(&self, user_id: &str, code: &str) -> ChatReply {
+        let cancelled = self
+            .cove
+            .confirmations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cancel(user_id, code);
+        match cancelled {
+            Ok(pending) => {
+                self.awaiting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&pending.code);
+                ChatReply::ok(format!("Cancelled `{}`.", pending.command_line))
+            }
+            Err(e) => ChatReply::error(e.to_string()),
+        }
     }
 
     async fn confirm(&self, subject: &Subject, raw: &str) -> Vec<ChatReply> {
