@@ -103,6 +103,7 @@ pub fn routes(cove: Arc<Cove>, token: String) -> Router {
             axum::routing::post(add_grant).delete(remove_grant),
         )
         .route("/api/v1/audit", get(audit))
+        .merge(crate::events::api::routes(state.cove.clone()))
         .layer(DefaultBodyLimit::max(upload_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)

@@ -45,6 +45,8 @@ pub struct Cove {
     pub metrics: Arc<Metrics>,
     /// Plugins' posts on their way to the chat adapters.
     pub outbox: Outbox,
+    /// Inbound webhooks and schedule ticks waiting for delivery.
+    pub events: crate::events::Queue,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -87,6 +89,7 @@ impl Cove {
         let access = RwLock::new(effective_acl(&config, store.acl()?));
         let cove = Arc::new(Cove {
             audit: AuditLog::new(store.clone())?,
+            events: crate::events::Queue::new(store.clone()),
             config,
             store,
             sandbox,

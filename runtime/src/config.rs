@@ -19,6 +19,10 @@
 //! | `egress.connect_timeout_ms` / `first_byte_timeout_ms` | – | 5 000 / 10 000 |
 //! | `egress.max_body_bytes`    | –                        | 10 MiB           |
 //! | `egress.hosts.<name>`      | `COVE_EGRESS_HOSTS` (`name=ip,…`) | system DNS |
+//! | `events.max_body_bytes`    | `COVE_WEBHOOK_MAX_BYTES` | 1 MiB            |
+//! | `events.max_attempts`      | `COVE_EVENT_MAX_ATTEMPTS`| 5                |
+//! | `events.retry_base_ms`     | `COVE_EVENT_RETRY_MS`    | 2 000 (doubles per attempt) |
+//! | `events.concurrency`       | `COVE_EVENT_CONCURRENCY` | 2                |
 //!
 //! The secrets master key is never part of the configuration (so `config show` cannot print
 //! it): it comes from `COVE_MASTER_KEY` or the data directory's `master.key`.
@@ -52,6 +56,33 @@ pub struct Config {
     pub access: Access,
     /// Limits and name overrides for plugins' outbound HTTP.
     pub egress: Egress,
+    /// Inbound webhooks and schedules.
+    pub events: Events,
+}
+
+/// Inbound webhooks and schedules, delivered to plugins' `handle-event`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Events {
+    /// Largest webhook body accepted; larger requests get `413`.
+    pub max_body_bytes: u64,
+    /// Delivery attempts before an event is dead-lettered.
+    pub max_attempts: u32,
+    /// Delay before the first retry; it doubles with each further attempt.
+    pub retry_base_ms: u64,
+    /// Deliveries running at once: the rest of the CPU stays with chat commands.
+    pub concurrency: u32,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            max_body_bytes: 1 << 20,
+            max_attempts: 5,
+            retry_base_ms: 2_000,
+            concurrency: 2,
+        }
+    }
 }
 
 /// Who administers Cove, and users' roles.
@@ -124,6 +155,7 @@ impl Default for Config {
             plugins: BTreeMap::new(),
             access: Access::default(),
             egress: Egress::default(),
+            events: Events::default(),
         }
     }
 }
@@ -238,6 +270,21 @@ impl Config {
                 *slot = parse_number(key, &v)?;
             }
         }
+        if let Some(v) = env("COVE_WEBHOOK_MAX_BYTES") {
+            self.events.max_body_bytes = parse_number("COVE_WEBHOOK_MAX_BYTES", &v)?;
+        }
+        if let Some(v) = env("COVE_EVENT_RETRY_MS") {
+            self.events.retry_base_ms = parse_number("COVE_EVENT_RETRY_MS", &v)?;
+        }
+        for (key, slot) in [
+            ("COVE_EVENT_MAX_ATTEMPTS", &mut self.events.max_attempts),
+            ("COVE_EVENT_CONCURRENCY", &mut self.events.concurrency),
+        ] {
+            if let Some(v) = env(key) {
+                *slot = u32::try_from(parse_number(key, &v)?)
+                    .with_context(|| format!("{key} is too large"))?;
+            }
+        }
         if let Some(v) = env("COVE_MAX_IN_FLIGHT") {
             limits.max_in_flight = u32::try_from(parse_number("COVE_MAX_IN_FLIGHT", &v)?)
                 .context("COVE_MAX_IN_FLIGHT is too large")?;
@@ -261,6 +308,9 @@ impl Config {
         }
         if l.max_in_flight == 0 {
             bail!("limits.max_in_flight must be at least 1");
+        }
+        if self.events.max_attempts == 0 || self.events.concurrency == 0 {
+            bail!("events.max_attempts and events.concurrency must be at least 1");
         }
         if l.reply_bytes < 64 {
             bail!("limits.reply_bytes must be at least 64");

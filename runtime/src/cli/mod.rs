@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod events;
 mod plugin;
 mod remote;
 mod scaffold;
@@ -89,6 +90,8 @@ enum Command {
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Inbound webhooks and schedule ticks waiting for delivery, or dead-lettered (--failed).
+    Events(events::EventsArgs),
     /// Measure the command path on the shared peer workload (echo/sum).
     Bench(bench::BenchArgs),
 }
@@ -214,6 +217,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => admin::audit(open(config).await?.cove(), args),
         Command::Admin(command) => admin::admin(open(config).await?.cove(), command),
         Command::Acl(command) => admin::acl(open(config).await?.cove(), command),
+        Command::Events(args) => match open_or_remote(config).await? {
+            Opened::Local(d) => events::local(d.cove(), args),
+            Opened::Remote(r) => events::remote(&r, args),
+        },
         Command::Bench(args) => bench::run(args, config).await,
     }
 }

@@ -37,7 +37,11 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!(%local, "listening");
-    let router = http::routes(dispatcher).merge(crate::admin_api::routes(cove, token));
+    crate::events::worker::start(cove.clone())?;
+    crate::events::schedule::start(cove.clone());
+    let router = http::routes(dispatcher)
+        .merge(crate::events::hooks::routes(cove.clone()))
+        .merge(crate::admin_api::routes(cove, token));
     http::serve(listener, router, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
