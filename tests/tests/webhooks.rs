@@ -47,7 +47,16 @@ fn signature_matrix_only_lets_signed_fresh_requests_through() {
     let oversized = [b"id:big:".as_slice(), &[b'x'; 2000]].concat();
     let big_sig = cove_signature(&secret, &oversized);
     let missing_sig = cove_signature(&secret, b"id:missing");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &[u8], u16, &str)> = vec![
+    /// What is sent (name, hook, headers, body) and what must come back (status, words).
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        &'a [u8],
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         ("unsigned", "in", vec![], b"id:unsigned", 401, "not signed"),
         (
             "wrong secret",
