@@ -90,7 +90,16 @@ fn versions_rollback_and_remove_take_effect_without_restart() {
     let env = Env::new();
     // First-party plugins are installed on first use.
     let list = env.cove(&["plugin", "list"]);
-    for name in ["echo", "notes", "deploylock", "http-check", "github"] {
+    for name in [
+        "echo",
+        "notes",
+        "deploylock",
+        "http-check",
+        "github",
+        "alerts",
+        "github-events",
+        "uptime",
+    ] {
         assert!(
             list.stdout.contains(name),
             "{name} missing:\n{}",
