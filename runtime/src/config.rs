@@ -23,6 +23,7 @@
 //! | `events.max_attempts`      | `COVE_EVENT_MAX_ATTEMPTS`| 5                |
 //! | `events.retry_base_ms`     | `COVE_EVENT_RETRY_MS`    | 2 000 (doubles per attempt) |
 //! | `events.concurrency`       | `COVE_EVENT_CONCURRENCY` | 2                |
+//! | `events.token_hooks`       | `COVE_WEBHOOK_TOKEN_HOOKS` (comma-separated `plugin/hook`) | none |
 //!
 //! The secrets master key is never part of the configuration (so `config show` cannot print
 //! it): it comes from `COVE_MASTER_KEY` or the data directory's `master.key`.
@@ -72,6 +73,9 @@ pub struct Events {
     pub retry_base_ms: u64,
     /// Deliveries running at once: the rest of the CPU stays with chat commands.
     pub concurrency: u32,
+    /// Hooks (`plugin/hook`) that also accept `Authorization: Bearer <secret>`, for senders
+    /// that cannot sign (Alertmanager). Weaker: no body signature, no replay defence.
+    pub token_hooks: Vec<String>,
 }
 
 impl Default for Events {
@@ -81,6 +85,7 @@ impl Default for Events {
             max_attempts: 5,
             retry_base_ms: 2_000,
             concurrency: 2,
+            token_hooks: Vec::new(),
         }
     }
 }
@@ -272,6 +277,14 @@ impl Config {
         }
         if let Some(v) = env("COVE_WEBHOOK_MAX_BYTES") {
             self.events.max_body_bytes = parse_number("COVE_WEBHOOK_MAX_BYTES", &v)?;
+        }
+        if let Some(v) = env("COVE_WEBHOOK_TOKEN_HOOKS") {
+            self.events.token_hooks = v
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(String::from)
+                .collect();
         }
         if let Some(v) = env("COVE_EVENT_RETRY_MS") {
             self.events.retry_base_ms = parse_number("COVE_EVENT_RETRY_MS", &v)?;

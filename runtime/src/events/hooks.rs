@@ -116,7 +116,13 @@ async fn receive(
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = crate::now_ms() / 1000;
-    let verified = match signature::verify(header, secret.as_bytes(), &body, now) {
+    let bearer_allowed = cove
+        .config
+        .events
+        .token_hooks
+        .iter()
+        .any(|h| *h == format!("{plugin}/{hook}"));
+    let verified = match signature::verify(header, secret.as_bytes(), &body, now, bearer_allowed) {
         Ok(verified) => verified,
         Err(e) => {
             return refused(
@@ -134,17 +140,13 @@ async fn receive(
         attempts: 0,
         last_error: None,
     };
-    let replay_key = [
-        secret_name(&plugin, &hook).as_bytes(),
-        b"\n",
-        &verified.replay_key,
-    ]
-    .concat();
-    match cove
-        .events
-        .accept(&meta, &body, Some((&replay_key, verified.remember_until)))
-        .await
-    {
+    let replay_key = verified
+        .replay_key
+        .map(|key| [secret_name(&plugin, &hook).as_bytes(), b"\n", &key].concat());
+    let replay = replay_key
+        .as_deref()
+        .map(|key| (key, verified.remember_until));
+    match cove.events.accept(&meta, &body, replay).await {
         Ok(Some(id)) => {
             cove.metrics.event("accepted");
             (StatusCode::ACCEPTED, axum::Json(json!({ "id": id }))).into_response()

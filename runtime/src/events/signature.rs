@@ -6,8 +6,12 @@
 //! | `X-Cove-Signature` | `t=<unix seconds>,v1=<hex>` | `"<t>.<body>"` | `t` within [`TOLERANCE_SECS`] of now, and each signature accepted once |
 //! | `X-Hub-Signature-256` (GitHub) | `sha256=<hex>` | the body | each `X-GitHub-Delivery` id (or signature) accepted once while remembered |
 //!
-//! Both are HMAC-SHA256 with the per-hook secret, compared in constant time. When both
-//! headers are present, `X-Cove-Signature` is the one checked (it carries a timestamp).
+//! | `Authorization: Bearer <secret>` | – | – | none: only for hooks listed in `events.token_hooks` |
+//!
+//! Both signatures are HMAC-SHA256 with the per-hook secret, compared in constant time. When
+//! both headers are present, `X-Cove-Signature` is the one checked (it carries a timestamp).
+//! The bearer form exists for senders that cannot sign at all (Alertmanager): the secret
+//! itself travels, so it needs TLS and gives no replay defence; an admin opts in per hook.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -53,8 +57,9 @@ impl SignatureError {
 /// until when (unix seconds) it must be remembered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// Unique per accepted request: the MAC, or GitHub's delivery id.
-    pub replay_key: Vec<u8>,
+    /// Unique per accepted request: the MAC, or GitHub's delivery id; `None` for a bearer
+    /// token, which is the same on every request.
+    pub replay_key: Option<Vec<u8>>,
     /// After this time a replay is refused by the timestamp check (or, for GitHub, no
     /// longer detected).
     pub remember_until: u64,
@@ -84,13 +89,14 @@ pub fn sign_github(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(tag.into_bytes()))
 }
 
-/// Checks whichever signature header is present. `header` looks a header up by its
-/// lower-case name; `now` is unix seconds.
+/// Checks whichever signature header is present (or, when `bearer_allowed`, a bearer
+/// token). `header` looks a header up by its lower-case name; `now` is unix seconds.
 pub fn verify<'a>(
     header: impl Fn(&str) -> Option<&'a str>,
     secret: &[u8],
     body: &[u8],
     now: u64,
+    bearer_allowed: bool,
 ) -> Result<Verified, SignatureError> {
     if let Some(value) = header(COVE_HEADER) {
         return verify_cove(value, secret, body, now);
@@ -102,11 +108,28 @@ pub fn verify<'a>(
             None => value.as_bytes().to_vec(),
         };
         return Ok(Verified {
-            replay_key,
+            replay_key: Some(replay_key),
             remember_until: now + GITHUB_REMEMBER_SECS,
         });
     }
-    Err(SignatureError::Missing)
+    match header("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+        Some(token) if bearer_allowed => {
+            let matches = token.len() == secret.len()
+                && token
+                    .bytes()
+                    .zip(secret)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0;
+            if !matches {
+                return Err(SignatureError::Mismatch);
+            }
+            Ok(Verified {
+                replay_key: None,
+                remember_until: now,
+            })
+        }
+        _ => Err(SignatureError::Missing),
+    }
 }
 
 fn verify_cove(
@@ -137,7 +160,7 @@ fn verify_cove(
         return Err(SignatureError::Stale { age });
     }
     Ok(Verified {
-        replay_key: tag,
+        replay_key: Some(tag),
         remember_until: t + TOLERANCE_SECS + 1,
     })
 }
@@ -174,7 +197,7 @@ mod tests {
 
     fn check(headers: &[(&str, &str)]) -> Result<Verified, SignatureError> {
         let find = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        verify(find, SECRET, BODY, NOW)
+        verify(find, SECRET, BODY, NOW, false)
     }
 
     #[test]
@@ -258,9 +281,33 @@ mod tests {
         assert_eq!(first.remember_until, NOW + TOLERANCE_SECS + 1);
         let gh = sign_github(SECRET, BODY);
         let delivered = check(&[(GITHUB_HEADER, &gh), ("x-github-delivery", "abc-1")]).unwrap();
-        assert_eq!(delivered.replay_key, b"gh:abc-1");
+        assert_eq!(delivered.replay_key.as_deref(), Some(&b"gh:abc-1"[..]));
         let redelivered = check(&[(GITHUB_HEADER, &gh), ("x-github-delivery", "abc-2")]).unwrap();
         assert_ne!(delivered.replay_key, redelivered.replay_key);
+    }
+
+    #[test]
+    fn bearer_tokens_only_where_allowed() {
+        let find =
+            |value: &'static str| move |name: &str| (name == "authorization").then_some(value);
+        let good = "Bearer hook-secret";
+        assert_eq!(
+            verify(find(good), SECRET, BODY, NOW, false),
+            Err(SignatureError::Missing)
+        );
+        let verified = verify(find(good), SECRET, BODY, NOW, true).unwrap();
+        assert_eq!(verified.replay_key, None);
+        for bad in ["Bearer hook-secreT", "Bearer hook-secret2", "Bearer "] {
+            assert_eq!(
+                verify(find(bad), SECRET, BODY, NOW, true),
+                Err(SignatureError::Mismatch),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            verify(find("Basic x"), SECRET, BODY, NOW, true),
+            Err(SignatureError::Missing)
+        );
     }
 
     #[test]
