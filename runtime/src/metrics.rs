@@ -89,6 +89,12 @@ impl Metrics {
         bump(&self.events, outcome);
     }
 
+    /// How many inbound events ended with `outcome` so far.
+    pub fn event_count(&self, outcome: &str) -> u64 {
+        let counts = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(outcome).copied().unwrap_or(0)
+    }
+
     /// Marks an invocation as running until the guard drops.
     pub fn running(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);

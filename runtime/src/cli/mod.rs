@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod bench_events;
 mod events;
 mod plugin;
 mod remote;
