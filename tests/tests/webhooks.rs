@@ -333,3 +333,23 @@ fn posts_need_a_grant_and_refusals_are_audited_and_logged() {
         "{denial}"
     );
 }
+
+#[test]
+fn a_hook_granted_in_chat_shows_its_secret_only_to_the_admin() {
+    let env = Env::new().var("COVE_ADMINS", "boss");
+    env.install(&hostile("recorder"));
+    let server = env.serve();
+    let (status, body) = server.message("boss", "ops", "!cove grant recorder webhook in");
+    assert_eq!(status, 200, "{body}");
+    let reply = &body["replies"][0];
+    assert_eq!(reply["ephemeral"], true, "{body}");
+    let secret = cove_tests::events::secret_from(reply["text"].as_str().unwrap());
+    assert_eq!(
+        server.signed_hook("recorder", "in", &secret, b"id:chat").0,
+        202
+    );
+    server.wait_recorded("ev/", "1 keys, 1 deliveries");
+    // Other grants stay visible to the channel.
+    let (_, body) = server.message("boss", "ops", "!cove grant recorder post ops");
+    assert_eq!(body["replies"][0]["ephemeral"], false, "{body}");
+}

@@ -13,7 +13,7 @@
 //! that fell while Cove was down, or while the ticker was held up, are skipped and logged,
 //! and the schedule resumes with its next tick after now.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,13 +48,19 @@ type Key = (String, String);
 
 async fn run(cove: Arc<Cove>) {
     let mut next: HashMap<Key, (Cron, DateTime<Utc>)> = HashMap::new();
+    // Schedules that cannot be read (stored before a parser change): reported once.
+    let mut unreadable: HashSet<Key> = HashSet::new();
     loop {
         let now = Utc::now();
         let granted = granted_schedules(&cove);
         next.retain(|key, _| granted.contains(key));
         for key in granted {
             if !next.contains_key(&key) {
+                if unreadable.contains(&key) {
+                    continue;
+                }
                 let Some(first) = first_tick(&cove, &key, now) else {
+                    unreadable.insert(key);
                     continue;
                 };
                 next.insert(key.clone(), first);

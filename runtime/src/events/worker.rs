@@ -24,6 +24,8 @@ use crate::store::{AuditEvent, EventState, StoredEvent};
 
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How often expired replay keys are dropped.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// Starts delivering: every event already pending (accepted before a restart), then each
 /// new one. Does nothing when a worker already runs for this process.
@@ -42,8 +44,21 @@ pub fn start(cove: Arc<Cove>) -> anyhow::Result<()> {
     for id in pending {
         cove.events.wake(id);
     }
+    tokio::spawn(prune_replay_keys(cove.clone()));
     tokio::spawn(run(cove, receiver));
     Ok(())
+}
+
+/// Drops remembered signatures once their window has passed, so the set stays small.
+async fn prune_replay_keys(cove: Arc<Cove>) {
+    loop {
+        tokio::time::sleep(PRUNE_EVERY).await;
+        match cove.store.prune_replay_keys(crate::now_ms() / 1000) {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(pruned = n, "forgot expired webhook signatures"),
+            Err(e) => tracing::warn!("cannot prune remembered webhook signatures: {e:#}"),
+        }
+    }
 }
 
 async fn run(cove: Arc<Cove>, mut receiver: mpsc::UnboundedReceiver<u64>) {
