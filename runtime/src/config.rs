@@ -243,12 +243,7 @@ impl Config {
             self.prefix = v;
         }
         if let Some(v) = env("COVE_ADMINS") {
-            self.access.admins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(String::from)
-                .collect();
+            self.access.admins = comma_list(&v);
         }
         if let Some(v) = env("COVE_ACL_DEFAULT") {
             self.access.default = v
@@ -279,12 +274,7 @@ impl Config {
             self.events.max_body_bytes = parse_number("COVE_WEBHOOK_MAX_BYTES", &v)?;
         }
         if let Some(v) = env("COVE_WEBHOOK_TOKEN_HOOKS") {
-            self.events.token_hooks = v
-                .split(',')
-                .map(str::trim)
-                .filter(|h| !h.is_empty())
-                .map(String::from)
-                .collect();
+            self.events.token_hooks = comma_list(&v);
         }
         if let Some(v) = env("COVE_EVENT_RETRY_MS") {
             self.events.retry_base_ms = parse_number("COVE_EVENT_RETRY_MS", &v)?;
@@ -349,6 +339,15 @@ fn parse_hosts(text: &str) -> anyhow::Result<BTreeMap<String, Vec<IpAddr>>> {
             .push(ip);
     }
     Ok(hosts)
+}
+
+/// `a, b,c` → `["a", "b", "c"]`, empty items dropped.
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn parse_number(key: &str, value: &str) -> anyhow::Result<u64> {

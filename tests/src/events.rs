@@ -1,8 +1,6 @@
 //! Helpers for the webhook and schedule tests: enabling a hook (and reading the secret the
 //! grant prints once), signed requests, and polling until something happened.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::{Env, Server};
@@ -48,13 +46,10 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        raw_request(
-            self.addr,
-            "POST",
-            &format!("/hooks/{plugin}/{hook}"),
-            headers,
-            body,
-        )
+        let mut all = vec![("Content-Type", "application/json")];
+        all.extend_from_slice(headers);
+        let path = format!("/hooks/{plugin}/{hook}");
+        crate::http_with_headers(self.addr, "POST", &path, &all, body)
     }
 
     /// A webhook signed with `X-Cove-Signature`; returns status and body text.
@@ -114,39 +109,4 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// One HTTP/1.1 request with extra headers; returns status and body text.
-pub fn raw_request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("send head");
-    // A server may refuse before reading an oversized body; keep what it answered.
-    let _ = stream.write_all(body);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, body.to_string())
 }
