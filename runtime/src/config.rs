@@ -412,6 +412,31 @@ mod tests {
     }
 
     #[test]
+    fn event_settings_have_defaults_and_overrides() {
+        let c = load(&[], Sources::default()).unwrap();
+        assert_eq!(c.events.max_body_bytes, 1 << 20);
+        assert_eq!((c.events.max_attempts, c.events.retry_base_ms), (5, 2_000));
+        assert_eq!(c.events.concurrency, 2);
+        let c = load(
+            &[
+                ("COVE_WEBHOOK_MAX_BYTES", "1024"),
+                ("COVE_EVENT_MAX_ATTEMPTS", "3"),
+                ("COVE_EVENT_RETRY_MS", "50"),
+                ("COVE_EVENT_CONCURRENCY", "4"),
+                ("COVE_WEBHOOK_TOKEN_HOOKS", "alerts/alertmanager, ,x/y"),
+            ],
+            Sources::default(),
+        )
+        .unwrap();
+        assert_eq!(c.events.max_body_bytes, 1024);
+        assert_eq!((c.events.max_attempts, c.events.retry_base_ms), (3, 50));
+        assert_eq!(c.events.concurrency, 4);
+        assert_eq!(c.events.token_hooks, ["alerts/alertmanager", "x/y"]);
+        let err = load(&[("COVE_EVENT_MAX_ATTEMPTS", "0")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("max_attempts"), "{err:#}");
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("cove.toml");
