@@ -96,40 +96,9 @@ async fn receive(
         tracing::info!(%plugin, %hook, status = status.as_u16(), "webhook refused: {message}");
         answer(status, message)
     };
-    let installed = cove.registry.snapshot().plugin(&plugin).is_some();
-    let secret = match installed && cove.permissions.grants(&plugin).receives_webhook(&hook) {
-        true => cove.permissions.secret_value(&secret_name(&plugin, &hook)),
-        false => Ok(None),
-    };
-    let secret = match secret {
-        Ok(Some(secret)) => secret,
-        Ok(None) => {
-            return refused(
-                StatusCode::NOT_FOUND,
-                format!("no webhook /hooks/{plugin}/{hook} is enabled"),
-            );
-        }
-        Err(e) => {
-            tracing::error!(%plugin, %hook, "cannot read the hook secret: {e:#}");
-            return answer(StatusCode::INTERNAL_SERVER_ERROR, "the secret store failed");
-        }
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let now = crate::now_ms() / 1000;
-    let bearer_allowed = cove
-        .config
-        .events
-        .token_hooks
-        .iter()
-        .any(|h| *h == format!("{plugin}/{hook}"));
-    let verified = match signature::verify(header, secret.as_bytes(), &body, now, bearer_allowed) {
+    let verified = match authenticate(&cove, &plugin, &hook, &headers, &body) {
         Ok(verified) => verified,
-        Err(e) => {
-            return refused(
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED),
-                e.to_string(),
-            );
-        }
+        Err((status, message)) => return refused(status, message),
     };
     let meta = EventMeta {
         plugin: plugin.clone(),
@@ -160,6 +129,46 @@ async fn receive(
             )
         }
     }
+}
+
+/// The hook's secret, and the request's signature checked against it; otherwise the
+/// status and sentence to refuse with. An unknown plugin and an ungranted hook look the same.
+fn authenticate(
+    cove: &Cove,
+    plugin: &str,
+    hook: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<signature::Verified, (StatusCode, String)> {
+    let installed = cove.registry.snapshot().plugin(plugin).is_some();
+    let secret = match installed && cove.permissions.grants(plugin).receives_webhook(hook) {
+        true => cove.permissions.secret_value(&secret_name(plugin, hook)),
+        false => Ok(None),
+    };
+    let secret = match secret {
+        Ok(Some(secret)) => secret,
+        Ok(None) => {
+            let message = format!("no webhook /hooks/{plugin}/{hook} is enabled");
+            return Err((StatusCode::NOT_FOUND, message));
+        }
+        Err(e) => {
+            tracing::error!(%plugin, %hook, "cannot read the hook secret: {e:#}");
+            let message = "the secret store failed".to_string();
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, message));
+        }
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let bearer_allowed = cove
+        .config
+        .events
+        .token_hooks
+        .iter()
+        .any(|h| *h == format!("{plugin}/{hook}"));
+    let now = crate::now_ms() / 1000;
+    signature::verify(header, secret.as_bytes(), body, now, bearer_allowed).map_err(|e| {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        (status, e.to_string())
+    })
 }
 
 /// The headers a plugin receives: lower-case names, UTF-8 values, credentials withheld.
