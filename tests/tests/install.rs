@@ -72,7 +72,7 @@ fn bad_files_get_specific_errors() {
     // Nothing was stored: only the first-party plugins are listed.
     let list = env.cove(&["plugin", "list"]);
     assert!(list.ok, "{list:?}");
-    assert_eq!(list.stdout.lines().count(), 5, "{}", list.stdout);
+    assert_eq!(list.stdout.lines().count(), 8, "{}", list.stdout);
 }
 
 #[test]
