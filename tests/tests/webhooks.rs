@@ -349,6 +349,15 @@ fn a_hook_granted_in_chat_shows_its_secret_only_to_the_admin() {
         202
     );
     server.wait_recorded("ev/", "1 keys, 1 deliveries");
+    // The default body limit is 1 MiB (the chat endpoint's 64 KiB does not apply here).
+    let large = [b"id:large ".as_slice(), &vec![b'x'; 512 * 1024]].concat();
+    assert_eq!(server.signed_hook("recorder", "in", &secret, &large).0, 202);
+    let too_large = vec![b'x'; (1 << 20) + 1];
+    assert_eq!(
+        server.signed_hook("recorder", "in", &secret, &too_large).0,
+        413
+    );
+    server.wait_recorded("ev/", "2 keys, 2 deliveries");
     // Other grants stay visible to the channel.
     let (_, body) = server.message("boss", "ops", "!cove grant recorder post ops");
     assert_eq!(body["replies"][0]["ephemeral"], false, "{body}");

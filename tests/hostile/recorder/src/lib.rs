@@ -2,7 +2,7 @@
 //!
 //! | body | does |
 //! |---|---|
-//! | `id:<x>` | counts a delivery of `<x>` under `ev/<x>` (a second delivery makes it 2) |
+//! | `id:<x>[ <padding>]` | counts a delivery of `<x>` under `ev/<x>` (a second delivery makes it 2) |
 //! | `fail:<x>` | counts an attempt under `fail/<x>`, then returns an error |
 //! | `trap:<x>` | counts an attempt under `trap/<x>`, then panics |
 //! | `post:<channel>:<text>` | posts `<text>` to `<channel>` (fails if the post is refused) |
@@ -69,7 +69,7 @@ impl Plugin for Recorder {
         }
         let body = String::from_utf8_lossy(&ev.body).into_owned();
         if let Some(x) = body.strip_prefix("id:") {
-            count(&format!("ev/{x}"));
+            count(&format!("ev/{}", x.split(' ').next().unwrap_or_default()));
         } else if let Some(x) = body.strip_prefix("fail:") {
             let n = count(&format!("fail/{x}"));
             return Err(CommandError::failed(format!("failing on purpose, attempt {n}")));
