@@ -7,7 +7,16 @@ mod wasm_plugins;
 use std::path::Path;
 
 /// The first-party plugins, installed into every new store.
-const FIRST_PARTY: &[&str] = &["echo", "notes", "deploylock", "http_check", "github"];
+const FIRST_PARTY: &[&str] = &[
+    "echo",
+    "notes",
+    "deploylock",
+    "http_check",
+    "github",
+    "alerts",
+    "github_events",
+    "uptime",
+];
 
 fn main() {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -47,13 +47,22 @@ impl Cove {
             bail!("no plugin named {plugin:?} is installed");
         }
         let grant = Grant::parse(words)?;
+        if let Grant::Schedule(cron) = &grant {
+            crate::events::schedule::parse(cron)?;
+        }
         if !self.permissions.grant(plugin, &grant)? {
             return Ok(format!("{plugin} already has `{grant}`."));
         }
+        let secret = crate::events::hooks::on_grant_change(self, plugin, &grant, true)?;
         self.audit_now(actor, "grant", Some(plugin), grant.to_string())?;
-        Ok(format!(
-            "Granted {plugin}: `{grant}`. It takes effect on the next call."
-        ))
+        let done = format!("Granted {plugin}: `{grant}`. It takes effect on the next call.");
+        Ok(match (&grant, secret) {
+            (Grant::Webhook(hook), Some(secret)) => format!(
+                "{done}\n{}",
+                crate::events::hooks::secret_notice(plugin, hook, &secret)
+            ),
+            _ => done,
+        })
     }
 
     /// `cove revoke <plugin> <words…>`.
@@ -62,6 +71,7 @@ impl Cove {
         if !self.permissions.revoke(plugin, &grant)? {
             bail!("{plugin} does not have `{grant}`; `cove grants {plugin}` lists what it has");
         }
+        crate::events::hooks::on_grant_change(self, plugin, &grant, false)?;
         self.audit_now(actor, "revoke", Some(plugin), grant.to_string())?;
         Ok(format!(
             "Revoked from {plugin}: `{grant}`. It takes effect on the next call."
@@ -108,6 +118,8 @@ impl Cove {
             .store
             .secret_names()?
             .into_iter()
+            // Webhook secrets (`webhook:<plugin>/<hook>`) belong to their grant, not to this list.
+            .filter(|name| !name.contains(':'))
             .map(|name| {
                 let mut plugins: Vec<String> = holders
                     .iter()

@@ -48,6 +48,8 @@ pub struct Cove {
     /// Names of plugins just installed or upgraded, for adapters that ask admins to grant
     /// what a new version requests (Slack's admin channel).
     pub installs: tokio::sync::broadcast::Sender<String>,
+    /// Inbound webhooks and schedule ticks waiting for delivery.
+    pub events: crate::events::Queue,
 }
 
 /// What loading the installed plugins at start-up did.
@@ -90,6 +92,7 @@ impl Cove {
         let access = RwLock::new(effective_acl(&config, store.acl()?));
         let cove = Arc::new(Cove {
             audit: AuditLog::new(store.clone())?,
+            events: crate::events::Queue::new(store.clone()),
             config,
             store,
             sandbox,

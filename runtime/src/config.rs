@@ -25,6 +25,11 @@
 //! | `slack.mode`               | `COVE_SLACK_MODE` (`socket`/`events`) | `socket` when an app token is set |
 //! | `slack.api_url`            | `COVE_SLACK_API_URL`     | `https://slack.com/api/` |
 //! | `slack.admin_channel`      | `COVE_SLACK_ADMIN_CHANNEL` | none           |
+//! | `events.max_body_bytes`    | `COVE_WEBHOOK_MAX_BYTES` | 1 MiB            |
+//! | `events.max_attempts`      | `COVE_EVENT_MAX_ATTEMPTS`| 5                |
+//! | `events.retry_base_ms`     | `COVE_EVENT_RETRY_MS`    | 2 000 (doubles per attempt) |
+//! | `events.concurrency`       | `COVE_EVENT_CONCURRENCY` | 2                |
+//! | `events.token_hooks`       | `COVE_WEBHOOK_TOKEN_HOOKS` (comma-separated `plugin/hook`) | none |
 //!
 //! The secrets master key is never part of the configuration (so `config show` cannot print
 //! it): it comes from `COVE_MASTER_KEY` or the data directory's `master.key`.
@@ -60,6 +65,8 @@ pub struct Config {
     pub egress: Egress,
     /// The Slack connection (off unless a bot token is set).
     pub slack: Slack,
+    /// Inbound webhooks and schedules.
+    pub events: Events,
 }
 
 /// How Cove receives Slack events.
@@ -122,6 +129,35 @@ fn hidden<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S
     match value {
         Some(_) => s.serialize_some("(set)"),
         None => s.serialize_none(),
+    }
+}
+
+/// Inbound webhooks and schedules, delivered to plugins' `handle-event`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Events {
+    /// Largest webhook body accepted; larger requests get `413`.
+    pub max_body_bytes: u64,
+    /// Delivery attempts before an event is dead-lettered.
+    pub max_attempts: u32,
+    /// Delay before the first retry; it doubles with each further attempt.
+    pub retry_base_ms: u64,
+    /// Deliveries running at once: the rest of the CPU stays with chat commands.
+    pub concurrency: u32,
+    /// Hooks (`plugin/hook`) that also accept `Authorization: Bearer <secret>`, for senders
+    /// that cannot sign (Alertmanager). Weaker: no body signature, no replay defence.
+    pub token_hooks: Vec<String>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            max_body_bytes: 1 << 20,
+            max_attempts: 5,
+            retry_base_ms: 2_000,
+            concurrency: 2,
+            token_hooks: Vec::new(),
+        }
     }
 }
 
@@ -196,6 +232,7 @@ impl Default for Config {
             access: Access::default(),
             egress: Egress::default(),
             slack: Slack::default(),
+            events: Events::default(),
         }
     }
 }
@@ -278,12 +315,7 @@ impl Config {
             self.prefix = v;
         }
         if let Some(v) = env("COVE_ADMINS") {
-            self.access.admins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(String::from)
-                .collect();
+            self.access.admins = comma_list(&v);
         }
         if let Some(v) = env("COVE_ACL_DEFAULT") {
             self.access.default = v
@@ -309,6 +341,24 @@ impl Config {
         for (key, slot) in numeric {
             if let Some(v) = env(key) {
                 *slot = parse_number(key, &v)?;
+            }
+        }
+        if let Some(v) = env("COVE_WEBHOOK_MAX_BYTES") {
+            self.events.max_body_bytes = parse_number("COVE_WEBHOOK_MAX_BYTES", &v)?;
+        }
+        if let Some(v) = env("COVE_WEBHOOK_TOKEN_HOOKS") {
+            self.events.token_hooks = comma_list(&v);
+        }
+        if let Some(v) = env("COVE_EVENT_RETRY_MS") {
+            self.events.retry_base_ms = parse_number("COVE_EVENT_RETRY_MS", &v)?;
+        }
+        for (key, slot) in [
+            ("COVE_EVENT_MAX_ATTEMPTS", &mut self.events.max_attempts),
+            ("COVE_EVENT_CONCURRENCY", &mut self.events.concurrency),
+        ] {
+            if let Some(v) = env(key) {
+                *slot = u32::try_from(parse_number(key, &v)?)
+                    .with_context(|| format!("{key} is too large"))?;
             }
         }
         if let Some(v) = env("COVE_MAX_IN_FLIGHT") {
@@ -383,6 +433,9 @@ impl Config {
         if l.max_in_flight == 0 {
             bail!("limits.max_in_flight must be at least 1");
         }
+        if self.events.max_attempts == 0 || self.events.concurrency == 0 {
+            bail!("events.max_attempts and events.concurrency must be at least 1");
+        }
         if l.reply_bytes < 64 {
             bail!("limits.reply_bytes must be at least 64");
         }
@@ -407,6 +460,15 @@ fn parse_hosts(text: &str) -> anyhow::Result<BTreeMap<String, Vec<IpAddr>>> {
             .push(ip);
     }
     Ok(hosts)
+}
+
+/// `a, b,c` → `["a", "b", "c"]`, empty items dropped.
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn parse_number(key: &str, value: &str) -> anyhow::Result<u64> {
@@ -504,6 +566,31 @@ mod tests {
         assert!(format!("{err:#}").contains("SLACK_APP_TOKEN"), "{err:#}");
         let err = load(&[("COVE_SLACK_MODE", "carrier-pigeon")], Sources::default()).unwrap_err();
         assert!(format!("{err:#}").contains("COVE_SLACK_MODE"), "{err:#}");
+    }
+
+    #[test]
+    fn event_settings_have_defaults_and_overrides() {
+        let c = load(&[], Sources::default()).unwrap();
+        assert_eq!(c.events.max_body_bytes, 1 << 20);
+        assert_eq!((c.events.max_attempts, c.events.retry_base_ms), (5, 2_000));
+        assert_eq!(c.events.concurrency, 2);
+        let c = load(
+            &[
+                ("COVE_WEBHOOK_MAX_BYTES", "1024"),
+                ("COVE_EVENT_MAX_ATTEMPTS", "3"),
+                ("COVE_EVENT_RETRY_MS", "50"),
+                ("COVE_EVENT_CONCURRENCY", "4"),
+                ("COVE_WEBHOOK_TOKEN_HOOKS", "alerts/alertmanager, ,x/y"),
+            ],
+            Sources::default(),
+        )
+        .unwrap();
+        assert_eq!(c.events.max_body_bytes, 1024);
+        assert_eq!((c.events.max_attempts, c.events.retry_base_ms), (3, 50));
+        assert_eq!(c.events.concurrency, 4);
+        assert_eq!(c.events.token_hooks, ["alerts/alertmanager", "x/y"]);
+        let err = load(&[("COVE_EVENT_MAX_ATTEMPTS", "0")], Sources::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("max_attempts"), "{err:#}");
     }
 
     #[test]

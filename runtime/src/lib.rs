@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod egress;
+pub mod events;
 mod first_party;
 pub mod install;
 pub mod manifest;

@@ -28,6 +28,7 @@ pub struct Metrics {
     denials: Counter<&'static str>,
     sandbox_failures: Counter<&'static str>,
     egress: Counter<&'static str>,
+    events: Counter<&'static str>,
     in_flight: AtomicI64,
 }
 
@@ -81,6 +82,17 @@ impl Metrics {
     /// One outgoing request: `allowed` or `denied`.
     pub fn egress(&self, outcome: &'static str) {
         bump(&self.egress, outcome);
+    }
+
+    /// An inbound event: `accepted`, `refused`, `delivered`, `retried` or `dead`.
+    pub fn event(&self, outcome: &'static str) {
+        bump(&self.events, outcome);
+    }
+
+    /// How many inbound events ended with `outcome` so far.
+    pub fn event_count(&self, outcome: &str) -> u64 {
+        let counts = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(outcome).copied().unwrap_or(0)
     }
 
     /// Marks an invocation as running until the guard drops.
@@ -148,6 +160,13 @@ impl Metrics {
             "outcome",
             &self.egress,
         );
+        render_counter(
+            &mut out,
+            "cove_events_total",
+            "Inbound webhooks and schedule ticks, by outcome.",
+            "outcome",
+            &self.events,
+        );
         out.push_str("# HELP cove_instances_in_flight Invocations running now.\n# TYPE cove_instances_in_flight gauge\n");
         let _ = writeln!(
             out,
@@ -204,6 +223,7 @@ mod tests {
         m.denial("egress");
         m.sandbox_failure("timeout");
         m.egress("denied");
+        m.event("dead");
         let text = m.render();
         for line in [
             "cove_invocations_total{plugin=\"echo\",command=\"echo\",outcome=\"ok\"} 1",
@@ -212,6 +232,7 @@ mod tests {
             "cove_denials_total{kind=\"egress\"} 1",
             "cove_sandbox_failures_total{kind=\"timeout\"} 1",
             "cove_egress_requests_total{outcome=\"denied\"} 1",
+            "cove_events_total{outcome=\"dead\"} 1",
             "cove_instances_in_flight 0",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");

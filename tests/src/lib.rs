@@ -6,6 +6,7 @@
 //! single file run with `cargo test --test <name>` does not rebuild the binary: run
 //! `cargo build -p cove` first, or the tests drive a stale `cove`.
 
+pub mod events;
 pub mod fake_http;
 pub mod fake_slack;
 pub mod web;
@@ -206,7 +207,7 @@ impl From<Output> for Done {
 
 /// A running `cove serve`, stopped (SIGTERM, then kill) when dropped.
 pub struct Server {
-    child: Child,
+    pub(crate) child: Child,
     pub addr: SocketAddr,
     _stdout: BufReader<ChildStdout>,
 }

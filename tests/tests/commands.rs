@@ -152,7 +152,7 @@ fn restart_keeps_data_and_compiles_nothing() {
     let first = env.run("!note add oncall alice");
     assert!(first.ok, "{first:?}");
     assert!(
-        first.stderr.contains("loaded 5 plugins"),
+        first.stderr.contains("loaded 8 plugins"),
         "{}",
         first.stderr
     );
@@ -161,7 +161,7 @@ fn restart_keeps_data_and_compiles_nothing() {
     assert!(
         second
             .stderr
-            .contains("loaded 5 plugins (0 compiled, 5 from cache)"),
+            .contains("loaded 8 plugins (0 compiled, 8 from cache)"),
         "{}",
         second.stderr
     );

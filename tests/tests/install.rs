@@ -72,7 +72,7 @@ fn bad_files_get_specific_errors() {
     // Nothing was stored: only the first-party plugins are listed.
     let list = env.cove(&["plugin", "list"]);
     assert!(list.ok, "{list:?}");
-    assert_eq!(list.stdout.lines().count(), 5, "{}", list.stdout);
+    assert_eq!(list.stdout.lines().count(), 8, "{}", list.stdout);
 }
 
 #[test]
@@ -90,7 +90,16 @@ fn versions_rollback_and_remove_take_effect_without_restart() {
     let env = Env::new();
     // First-party plugins are installed on first use.
     let list = env.cove(&["plugin", "list"]);
-    for name in ["echo", "notes", "deploylock", "http-check", "github"] {
+    for name in [
+        "echo",
+        "notes",
+        "deploylock",
+        "http-check",
+        "github",
+        "alerts",
+        "github-events",
+        "uptime",
+    ] {
         assert!(
             list.stdout.contains(name),
             "{name} missing:\n{}",

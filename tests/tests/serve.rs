@@ -20,7 +20,7 @@ fn http_chat_answers_commands_and_ignores_chatter() {
     let (status, health) = http_request(server.addr, "GET", "/healthz", "");
     assert_eq!(status, 200);
     assert!(
-        health.contains("\"status\":\"ok\"") && health.contains("\"plugins\":5"),
+        health.contains("\"status\":\"ok\"") && health.contains("\"plugins\":8"),
         "{health}"
     );
     let (status, metrics) = http_request(server.addr, "GET", "/metrics", "");

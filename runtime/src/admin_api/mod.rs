@@ -17,6 +17,8 @@
 //! | DELETE | `/api/v1/admins/{user}` | remove an added admin |
 //! | GET | `/api/v1/audit?plugin=&user=&action=&outcome=&since_ms=&before=&limit=` | a page of records |
 //! | GET | `/api/v1/audit/verify` | check the hash chain |
+//! | GET | `/api/v1/events?failed=&limit=` | pending or dead-lettered events |
+//! | POST | `/api/v1/events/{id}/retry` | requeue a dead letter |
 //! | GET | `/api/v1/openapi.json` | this API as OpenAPI 3.1, generated from the handlers (no token) |
 //!
 //! The token is `COVE_ADMIN_TOKEN`, or `admin.token` in the data directory (mode 0600),
@@ -24,6 +26,7 @@
 
 mod access;
 mod audit_log;
+mod events;
 pub mod model;
 mod plugins;
 
@@ -90,6 +93,7 @@ pub(crate) struct ApiState {
         (name = "plugins", description = "Upload, inspect, approve, roll back and remove plugins; grant and revoke permissions"),
         (name = "access", description = "Secrets, access rules and admins"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "events", description = "Webhook deliveries and schedule ticks waiting for delivery, and dead letters"),
     )
 )]
 struct ApiDoc;
@@ -127,6 +131,8 @@ fn api_router() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access::remove_admin))
         .routes(routes!(audit_log::page))
         .routes(routes!(audit_log::verify))
+        .routes(routes!(events::list))
+        .routes(routes!(events::retry))
         .split_for_parts()
 }
 

@@ -195,3 +195,36 @@ impl From<crate::store::ChainReport> for ChainCheck {
         }
     }
 }
+
+/// A queued or dead-lettered event, without its body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventSummary {
+    pub id: u64,
+    pub plugin: String,
+    /// `webhook` or `schedule`.
+    pub kind: String,
+    /// The hook name or the cron expression.
+    pub name: String,
+    pub received_ms: u64,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub body_bytes: usize,
+}
+
+impl From<&crate::store::StoredEvent> for EventSummary {
+    fn from(event: &crate::store::StoredEvent) -> EventSummary {
+        let meta = &event.meta;
+        EventSummary {
+            id: event.id,
+            plugin: meta.plugin.clone(),
+            kind: meta.kind.clone(),
+            name: meta.name.clone(),
+            received_ms: meta.received_ms,
+            attempts: meta.attempts,
+            last_error: meta.last_error.clone(),
+            body_bytes: event.body.len(),
+        }
+    }
+}

@@ -6,7 +6,8 @@
 //!
 //! - `floor`: fresh store + instantiate + `handle-command` of the echo component alone;
 //! - `cove-inprocess`: message in, reply out, through dispatch and a fresh sandbox per command;
-//! - `cove-http`: `POST /api/v1/messages` over loopback with one keep-alive connection.
+//! - `cove-http`: `POST /api/v1/messages` over loopback with one keep-alive connection;
+//! - `cove-events`: a burst of signed webhooks, see [`super::bench_events`].
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -31,13 +32,20 @@ pub struct BenchArgs {
     /// Untimed commands sent first.
     #[arg(long, default_value_t = 200)]
     warmup: usize,
-    /// Which measurements to run: floor, inprocess, http (comma-separated).
-    #[arg(long, default_value = "floor,inprocess,http", value_delimiter = ',')]
+    /// Which measurements to run: floor, inprocess, http, events (comma-separated).
+    #[arg(
+        long,
+        default_value = "floor,inprocess,http,events",
+        value_delimiter = ','
+    )]
     only: Vec<String>,
+    /// Webhooks in the `events` burst.
+    #[arg(long, default_value_t = 1000)]
+    events: usize,
 }
 
 /// Command `i` of the workload and its expected reply.
-fn workload(i: usize) -> (String, String) {
+pub(super) fn workload(i: usize) -> (String, String) {
     if i.is_multiple_of(2) {
         (format!("echo msg-{i}"), format!("msg-{i}"))
     } else {
@@ -65,7 +73,14 @@ async fn run_in(args: &BenchArgs, config: Config) -> anyhow::Result<ExitCode> {
             "floor" => floor(&cove, args).await?,
             "inprocess" => inprocess(&dispatcher, args).await?,
             "http" => over_http(&dispatcher, args).await?,
-            other => bail!("unknown measurement {other:?}: use floor, inprocess or http"),
+            "events" => {
+                println!(
+                    "{}",
+                    super::bench_events::run(&dispatcher, args.events).await?
+                );
+                continue;
+            }
+            other => bail!("unknown measurement {other:?}: use floor, inprocess, http or events"),
         };
         let peer = if mode == "floor" {
             "cove-floor".to_string()
@@ -78,7 +93,7 @@ async fn run_in(args: &BenchArgs, config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Per-command latencies and the wall time of the timed loop.
-struct Samples {
+pub(super) struct Samples {
     latencies: Vec<Duration>,
     wall: Duration,
 }
@@ -210,14 +225,14 @@ async fn over_http(dispatcher: &Arc<Dispatcher>, args: &BenchArgs) -> anyhow::Re
 }
 
 /// A minimal HTTP/1.1 keep-alive client, so the measurement is the server's path only.
-struct HttpClient {
+pub(super) struct HttpClient {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     host: String,
 }
 
 impl HttpClient {
-    fn connect(addr: std::net::SocketAddr) -> anyhow::Result<Self> {
+    pub(super) fn connect(addr: std::net::SocketAddr) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         Ok(HttpClient {
@@ -228,13 +243,29 @@ impl HttpClient {
     }
 
     fn post(&mut self, body: &str) -> anyhow::Result<Vec<u8>> {
-        let request = format!(
-            "POST /api/v1/messages HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        let (status, body) = self.request("/api/v1/messages", "", body.as_bytes())?;
+        if status != 200 {
+            bail!("HTTP {status}: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(body)
+    }
+
+    /// POSTs `body` to `path` with `headers` (`Name: value\r\n` lines); status and body.
+    pub(super) fn request(
+        &mut self,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n",
             self.host,
             body.len()
         );
-        self.writer.write_all(request.as_bytes())?;
+        self.writer.write_all(head.as_bytes())?;
+        self.writer.write_all(body)?;
         let mut length = None;
+        let mut status = 0;
         let mut line = String::new();
         loop {
             line.clear();
@@ -245,6 +276,13 @@ impl HttpClient {
             if header.is_empty() {
                 break;
             }
+            if header.starts_with("HTTP/") {
+                status = header
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+            }
             if let Some((name, value)) = header.split_once(':')
                 && name.eq_ignore_ascii_case("content-length")
             {
@@ -253,7 +291,7 @@ impl HttpClient {
         }
         let mut body = vec![0; length.context("response without Content-Length")?];
         self.reader.read_exact(&mut body)?;
-        Ok(body)
+        Ok((status, body))
     }
 }
 

@@ -3,6 +3,8 @@
 
 mod admin;
 mod bench;
+mod bench_events;
+mod events;
 mod plugin;
 mod remote;
 mod scaffold;
@@ -93,6 +95,8 @@ enum Command {
     /// Show the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Inbound webhooks and schedule ticks waiting for delivery, or dead-lettered (--failed).
+    Events(events::EventsArgs),
     /// Measure the command path on the shared peer workload (echo/sum).
     Bench(bench::BenchArgs),
 }
@@ -207,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => admin::audit(&open_or_remote(config, server).await?, args),
         Command::Admin(command) => admin::admin(&open_or_remote(config, server).await?, command),
         Command::Acl(command) => admin::acl(&open_or_remote(config, server).await?, command),
+        Command::Events(args) => events::run(&open_or_remote(config, server).await?, args),
         Command::Bench(args) => bench::run(args, config).await,
     }
 }

@@ -39,7 +39,10 @@ pub async fn run(dispatcher: Arc<Dispatcher>) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!(%local, "listening");
+    crate::events::worker::start(cove.clone())?;
+    crate::events::schedule::start(cove.clone());
     let router = http::routes(dispatcher)
+        .merge(crate::events::hooks::routes(cove.clone()))
         .merge(crate::admin_api::routes(cove.clone(), token.clone()))
         .merge(crate::admin_web::routes(cove, token))
         .merge(slack);

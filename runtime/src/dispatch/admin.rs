@@ -55,6 +55,14 @@ impl Dispatcher {
             return ChatReply::error(format!("denied: `!cove {verb}` is for Cove admins only."));
         }
         let actor = subject.user_id.as_str();
+        // A webhook grant's answer holds the hook's secret: only the admin may see it.
+        let private = verb == "grant"
+            && rest.get(1..).is_some_and(|words| {
+                matches!(
+                    crate::policy::Grant::parse(words),
+                    Ok(crate::policy::Grant::Webhook(_))
+                )
+            });
         let result = match (verb, rest) {
             ("plugins", []) => Ok(plugin_list(catalog)),
             ("grant", [plugin, grant @ ..]) if !grant.is_empty() => {
@@ -78,7 +86,10 @@ impl Dispatcher {
             }
         };
         match result {
-            Ok(text) => ChatReply::ok(text),
+            Ok(text) => ChatReply {
+                ephemeral: private,
+                ..ChatReply::ok(text)
+            },
             Err(e) => ChatReply::error(format!("error: {e:#}")),
         }
     }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod args;
+mod call;
 mod help;
 mod line;
 
@@ -310,9 +311,8 @@ impl Dispatcher {
         denials
             .into_iter()
             .map(|denial| {
-                let detail = format!("{}: {}", denial.attempted, denial.reason);
-                self.cove.metrics.denial(denial.kind);
-                self.audit_soon(subject, "deny", Some(&denial.plugin), detail, None);
+                self.cove
+                    .audit_denial(&subject.user_id, Some(&subject.channel_id), &denial);
                 ChatReply::error(denial.to_string())
             })
             .collect()
@@ -327,17 +327,11 @@ impl Dispatcher {
         Result<Result<sandbox::Reply, CommandError>, SandboxError>,
         CallReport,
     ) {
-        let _permit = plugin.in_flight.acquire().await.ok();
-        let _running = self.cove.metrics.running();
-        match self
-            .cove
-            .sandbox
-            .instantiate(&plugin.pre, &plugin.context, invocation.id.as_str().into())
+        self.cove
+            .call_plugin(plugin, &invocation.id, |running| {
+                running.handle_command(invocation)
+            })
             .await
-        {
-            Ok(running) => running.handle_command(invocation).await,
-            Err(e) => (Err(e), CallReport::default()),
-        }
     }
 
     fn audit_soon(

@@ -1,11 +1,12 @@
 //! Durable state in one sled database: plugins and their versions, content-addressed wasm
 //! blobs, compiled-artifact cache, per-plugin kv, grants, encrypted secrets, the access
-//! rules, the hash-chained audit log, and small metadata.
+//! rules, the hash-chained audit log, queued inbound events, and small metadata.
 //!
 //! Every write that changes what users see is flushed before the caller reports success.
 
 mod access;
 mod audit;
+mod events;
 mod grants;
 mod kv;
 mod plugins;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainReport, format_time};
+pub use events::{EventMeta, EventState, StoredEvent};
 pub use kv::{KvError, MAX_KEY_BYTES};
 pub use plugins::{PluginRecord, VersionRecord};
 pub use secrets::{KEY_FILE, MAX_SECRET_BYTES, MasterKey, write_private};
@@ -34,6 +36,9 @@ pub struct Store {
     grants: sled::Tree,
     secrets: sled::Tree,
     audit: sled::Tree,
+    events: sled::Tree,
+    events_dead: sled::Tree,
+    event_replay: sled::Tree,
     /// Serializes appends so the hash chain has one order.
     audit_lock: Arc<Mutex<()>>,
 }
@@ -61,6 +66,9 @@ impl Store {
             grants: tree("grants")?,
             secrets: tree("secrets")?,
             audit: tree("audit")?,
+            events: tree("events")?,
+            events_dead: tree("events_dead")?,
+            event_replay: tree("event_replay")?,
             audit_lock: Arc::new(Mutex::new(())),
             db,
         })
