@@ -43,6 +43,13 @@ pub struct Queue {
 impl Queue {
     /// A queue over `store`; nothing is delivered until [`worker::start`] takes it over.
     pub fn new(store: Store) -> Queue {
+        match store.reconcile_events() {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                "{n} event(s) were both pending and dead after a crash; kept as pending"
+            ),
+            Err(e) => tracing::error!("cannot check the event queue: {e:#}"),
+        }
         let (wake, receiver) = mpsc::unbounded_channel();
         Queue {
             store,

@@ -160,8 +160,9 @@ impl Store {
             None => (0, GENESIS.to_string()),
         };
         let mut written = Vec::with_capacity(events.len());
-        // One sled batch for the lot: far cheaper than one tree insert per record.
-        let mut batch = sled::Batch::default();
+        // Plain inserts, then one flush: a sled `Batch` would take sled's global write lock,
+        // which deadlocks against concurrent flushes (see `kv.rs`). A crash can lose only a
+        // suffix of the records, which leaves the chain intact.
         for event in events {
             seq += 1;
             let mut record = AuditRecord {
@@ -172,11 +173,11 @@ impl Store {
                 hash: String::new(),
             };
             record.hash = record.compute_hash();
-            batch.insert(&seq.to_be_bytes(), serde_json::to_vec(&record)?);
+            self.audit
+                .insert(seq.to_be_bytes(), serde_json::to_vec(&record)?)?;
             prev_hash = record.hash.clone();
             written.push(record);
         }
-        self.audit.apply_batch(batch)?;
         self.flush()?;
         Ok(written)
     }

@@ -111,9 +111,13 @@ impl Store {
         }
         let id = self.db.generate_id()?;
         self.events.insert(id.to_be_bytes(), encode(meta, body)?)?;
-        self.db
-            .flush_async()
+        // Not sled's `flush_async`: it waits on sled's own small thread pool, which also
+        // writes the log, so a burst of concurrent flushes can occupy every thread and wait
+        // forever for a write none is left to do. Tokio's blocking pool has no such tie.
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
             .await
+            .context("the flush task failed")?
             .context("cannot flush the event queue to disk")?;
         Ok(Some(id))
     }
@@ -157,21 +161,33 @@ impl Store {
     }
 
     /// Moves an event from one tree to the other (dead-lettering, or a retry); false when
-    /// it was not in `from`.
+    /// it was not in `from`. It is written to `to` before it leaves `from`, so a crash in
+    /// between leaves it in both, never in neither; [`Store::reconcile_events`] settles that.
+    /// (No sled transaction: see the note in `kv.rs`.)
     pub fn move_event(&self, id: u64, from: EventState, to: EventState) -> anyhow::Result<bool> {
-        use sled::Transactional;
         let key = id.to_be_bytes();
-        let moved = (self.event_tree(from), self.event_tree(to))
-            .transaction(|(from, to)| {
-                let Some(value) = from.remove(&key)? else {
-                    return Ok(false);
-                };
-                to.insert(&key, value)?;
-                Ok(true)
-            })
-            .map_err(|e: sled::transaction::TransactionError| anyhow::anyhow!("{e}"))?;
+        let Some(value) = self.event_tree(from).get(key)? else {
+            return Ok(false);
+        };
+        self.event_tree(to).insert(key, value)?;
+        self.event_tree(from).remove(key)?;
         self.flush()?;
-        Ok(moved)
+        Ok(true)
+    }
+
+    /// After a crash in the middle of [`Store::move_event`], an event can be both pending and
+    /// dead: it stays pending (delivery is at least once) and its dead copy goes.
+    pub fn reconcile_events(&self) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        for id in self.pending_event_ids()? {
+            if self.events_dead.remove(id.to_be_bytes())?.is_some() {
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.flush()?;
+        }
+        Ok(removed)
     }
 
     /// Forgets replay keys whose window has passed; returns how many.
@@ -203,6 +219,20 @@ mod tests {
             attempts: 0,
             last_error: None,
         }
+    }
+
+    #[tokio::test]
+    async fn an_event_left_both_pending_and_dead_stays_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let id = s.enqueue_event(&meta(), b"x", None).await.unwrap().unwrap();
+        // What a crash between the two writes of `move_event` leaves behind.
+        let copy = s.events.get(id.to_be_bytes()).unwrap().unwrap();
+        s.events_dead.insert(id.to_be_bytes(), copy).unwrap();
+        assert_eq!(s.reconcile_events().unwrap(), 1);
+        assert_eq!(s.pending_event_ids().unwrap(), vec![id]);
+        assert!(s.events(EventState::Dead, 10).unwrap().is_empty());
+        assert_eq!(s.reconcile_events().unwrap(), 0);
     }
 
     #[tokio::test]

@@ -3,10 +3,16 @@
 //! Keys are stored as `<plugin>/<key>`. Plugin names cannot contain `/` (see
 //! [`crate::manifest::is_identifier`]) and the host always adds the prefix itself, so one
 //! plugin has no spelling that reaches another plugin's keys. Usage (key + value bytes) is
-//! kept per plugin in its own tree and updated in the same transaction as the write.
+//! kept per plugin under `\0usage/<plugin>` in the same tree; writes take the store's kv
+//! lock for the read-modify-write.
+//!
+//! No sled transaction or batch is used anywhere in the store: in sled 0.34 both take a
+//! global write lock that deadlocks against a concurrent flush (which holds the read side
+//! while it waits for the log flusher, itself queued behind the writer), and the event queue
+//! flushes on every webhook. Instead a write that grows usage records the new usage *before*
+//! the value, and one that shrinks it records it *after*: sled recovers a prefix of its log,
+//! so a crash in between can only leave usage counted too high, never too low.
 
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
 use thiserror::Error;
 
 use super::Store;
@@ -42,6 +48,11 @@ fn store_error(e: impl std::fmt::Display) -> KvError {
     KvError::Store(e.to_string())
 }
 
+/// Where `plugin`'s usage is kept; no plugin key can start with a NUL byte.
+fn usage_key(plugin: &str) -> Vec<u8> {
+    format!("\0usage/{plugin}").into_bytes()
+}
+
 fn read_usage(bytes: Option<sled::IVec>) -> u64 {
     bytes
         .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
@@ -61,41 +72,48 @@ impl Store {
     pub fn kv_set(&self, plugin: &str, key: &str, value: &[u8], quota: u64) -> Result<(), KvError> {
         let k = full_key(plugin, key)?;
         let entry_size = (key.len() + value.len()) as u64;
-        let result = (&self.kv, &self.kv_usage).transaction(|(kv, usage)| {
-            let used = read_usage(usage.get(plugin)?);
-            let old = kv
-                .get(&k)?
+        {
+            let _write = self.kv_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let used = self.kv_usage(plugin)?;
+            let old = self
+                .kv
+                .get(&k)
+                .map_err(store_error)?
                 .map(|v| (key.len() + v.len()) as u64)
                 .unwrap_or(0);
             let new_used = used - old.min(used) + entry_size;
             if new_used > quota && entry_size > old {
-                return Err(ConflictableTransactionError::Abort(
-                    KvError::QuotaExceeded { limit: quota },
-                ));
+                return Err(KvError::QuotaExceeded { limit: quota });
             }
-            kv.insert(k.as_slice(), value)?;
-            usage.insert(plugin, &new_used.to_be_bytes())?;
-            Ok(())
-        });
-        finish(result)?;
+            let record_usage = || self.kv.insert(usage_key(plugin), &new_used.to_be_bytes());
+            if new_used >= used {
+                record_usage().map_err(store_error)?;
+            }
+            self.kv.insert(k, value).map_err(store_error)?;
+            if new_used < used {
+                record_usage().map_err(store_error)?;
+            }
+        }
         self.flush().map_err(store_error)
     }
 
     /// Removes `key`; true when it existed. Durable when this returns.
     pub fn kv_delete(&self, plugin: &str, key: &str) -> Result<bool, KvError> {
         let k = full_key(plugin, key)?;
-        let result = (&self.kv, &self.kv_usage).transaction(|(kv, usage)| {
-            let Some(old) = kv.remove(k.as_slice())? else {
+        {
+            let _write = self.kv_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(old) = self.kv.get(&k).map_err(store_error)? else {
                 return Ok(false);
             };
-            let used = read_usage(usage.get(plugin)?);
             let freed = (key.len() + old.len()) as u64;
-            usage.insert(plugin, &used.saturating_sub(freed).to_be_bytes())?;
-            Ok(true)
-        });
-        let existed = finish(result)?;
+            let used = self.kv_usage(plugin)?.saturating_sub(freed);
+            self.kv.remove(k).map_err(store_error)?;
+            self.kv
+                .insert(usage_key(plugin), &used.to_be_bytes())
+                .map_err(store_error)?;
+        }
         self.flush().map_err(store_error)?;
-        Ok(existed)
+        Ok(true)
     }
 
     /// Keys of `plugin` starting with `prefix`, in byte order, at most `limit` of them.
@@ -120,15 +138,12 @@ impl Store {
 
     /// Bytes (keys + values) `plugin` currently stores.
     pub fn kv_usage(&self, plugin: &str) -> Result<u64, KvError> {
-        Ok(read_usage(self.kv_usage.get(plugin).map_err(store_error)?))
+        match self.kv.get(usage_key(plugin)).map_err(store_error)? {
+            Some(bytes) => Ok(read_usage(Some(bytes))),
+            // Stores written before usage moved into the kv tree kept it in `kv_usage`.
+            None => Ok(read_usage(self.kv_usage.get(plugin).map_err(store_error)?)),
+        }
     }
-}
-
-fn finish<T>(result: Result<T, TransactionError<KvError>>) -> Result<T, KvError> {
-    result.map_err(|e| match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => store_error(e),
-    })
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub struct Store {
     event_replay: sled::Tree,
     /// Serializes appends so the hash chain has one order.
     audit_lock: Arc<Mutex<()>>,
+    /// Serializes kv writes: each reads the plugin's usage, then writes value and usage.
+    kv_lock: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -70,6 +72,7 @@ impl Store {
             events_dead: tree("events_dead")?,
             event_replay: tree("event_replay")?,
             audit_lock: Arc::new(Mutex::new(())),
+            kv_lock: Arc::new(Mutex::new(())),
             db,
         })
     }
