@@ -45,6 +45,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::Cove;
+use crate::constant_time_eq;
 use crate::store::AuditEvent;
 use model::{ApiError, Message};
 
@@ -197,11 +198,6 @@ async fn require_token(State(state): State<ApiState>, request: Request, next: Ne
         ..AuditEvent::default()
     });
     response
-}
-
-/// Compares without an early exit, so response time says nothing about the token.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A JSON error answer.

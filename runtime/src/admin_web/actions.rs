@@ -69,9 +69,7 @@ pub async fn login(State(state): State<WebState>, headers: HeaderMap, body: Byte
     let fields = form(&body);
     let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or("");
     let presented = fields.get("csrf").map_or("", String::as_str);
-    if expected.is_empty()
-        || !crate::admin_api::constant_time_eq(presented.as_bytes(), expected.as_bytes())
-    {
+    if expected.is_empty() || !crate::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         return failure(
             StatusCode::FORBIDDEN,
             "Sign-in form expired",
@@ -80,7 +78,7 @@ pub async fn login(State(state): State<WebState>, headers: HeaderMap, body: Byte
         );
     }
     let token = fields.get("token").map_or("", |t| t.trim());
-    if !crate::admin_api::constant_time_eq(token.as_bytes(), state.token.as_bytes()) {
+    if !crate::constant_time_eq(token.as_bytes(), state.token.as_bytes()) {
         let page = html::login_page(
             expected,
             Some(

@@ -92,8 +92,7 @@ impl Sessions {
 
 /// Whether a form's CSRF field matches the session's token, compared in constant time.
 pub fn csrf_ok(session: &Session, presented: Option<&str>) -> bool {
-    presented
-        .is_some_and(|p| crate::admin_api::constant_time_eq(p.as_bytes(), session.csrf.as_bytes()))
+    presented.is_some_and(|p| crate::constant_time_eq(p.as_bytes(), session.csrf.as_bytes()))
 }
 
 /// `n` random bytes from the OS, hex-encoded.

@@ -114,13 +114,7 @@ pub fn verify<'a>(
     }
     match header("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
         Some(token) if bearer_allowed => {
-            let matches = token.len() == secret.len()
-                && token
-                    .bytes()
-                    .zip(secret)
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0;
-            if !matches {
+            if !crate::constant_time_eq(token.as_bytes(), secret) {
                 return Err(SignatureError::Mismatch);
             }
             Ok(Verified {
