@@ -139,8 +139,11 @@ fn api_router() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
 
 /// The OpenAPI document of the admin API, as served at `/api/v1/openapi.json`.
 pub fn openapi_json() -> String {
-    api_router()
-        .1
+    render(&api_router().1)
+}
+
+fn render(document: &utoipa::openapi::OpenApi) -> String {
+    document
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot render the OpenAPI document: {e}\"}}"))
 }
@@ -152,8 +155,8 @@ pub fn routes(cove: Arc<Cove>, token: String) -> Router {
         cove,
         token: token.into(),
     };
-    let document: Arc<str> = openapi_json().into();
-    let (router, _) = api_router();
+    let (router, document) = api_router();
+    let document: Arc<str> = render(&document).into();
     router
         .layer(DefaultBodyLimit::max(upload_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))

@@ -155,6 +155,21 @@ impl PluginSummary {
     }
 }
 
+impl Installed {
+    /// The answer to an install that `uploaded_by` made.
+    pub fn of(
+        cove: &Cove,
+        installed: &crate::install::Installed,
+        uploaded_by: String,
+    ) -> anyhow::Result<Installed> {
+        Ok(Installed {
+            plugin: PluginSummary::of(cove, &installed.record)?,
+            reactivated: installed.already_present,
+            uploaded_by,
+        })
+    }
+}
+
 impl PluginDetail {
     /// Everything about `record`.
     pub fn of(cove: &Cove, record: &PluginRecord) -> anyhow::Result<PluginDetail> {

@@ -95,16 +95,8 @@ pub(super) async fn upload(
             );
         }
     };
-    match super::model::PluginSummary::of(cove, &installed.record) {
-        Ok(plugin) => (
-            StatusCode::CREATED,
-            axum::Json(Installed {
-                plugin,
-                reactivated: installed.already_present,
-                uploaded_by: uploader.id,
-            }),
-        )
-            .into_response(),
+    match Installed::of(cove, &installed, uploader.id) {
+        Ok(answer) => (StatusCode::CREATED, axum::Json(answer)).into_response(),
         Err(e) => Failure::from(e).into_response(),
     }
 }

@@ -182,11 +182,7 @@ async fn install_local(
         .install(&bytes, &uploader)
         .await
         .with_context(|| format!("cannot install {}", file.display()))?;
-    Ok(Installed {
-        plugin: PluginSummary::of(cove, &installed.record)?,
-        reactivated: installed.already_present,
-        uploaded_by: uploader.id,
-    })
+    Installed::of(cove, &installed, uploader.id)
 }
 
 fn print_installed(installed: &Installed) {
